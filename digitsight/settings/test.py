@@ -1,0 +1,10 @@
+"""Tests run against PostgreSQL and Redis (see Makefile's `test` target)."""
+
+from .base import *  # noqa: F403
+from .base import DATABASES, env
+
+# Several test runs may share one server: the test database name is settable.
+DATABASES["default"]["TEST"] = {"NAME": env.str("DIGITSIGHT_TEST_DB", default="test_digitsight")}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+DIGITSIGHT_TTS = env.str("DIGITSIGHT_TTS", default="offline")

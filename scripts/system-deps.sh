@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Debian packages the app needs beyond Python: espeak-ng (offline speech) and,
+# for the browser tests, Chromium. Installs only what is missing.
+set -euo pipefail
+want=(espeak-ng)
+[ "${1:-}" = "--test" ] && want+=(chromium chromium-driver)
+missing=()
+for pkg in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+  echo "Please install: ${missing[*]} (apt-get install -y ${missing[*]})" >&2
+  exit 0
+fi
+echo "Installing ${missing[*]} ..."
+apt-get update -qq >/dev/null 2>&1 || true
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
