@@ -9,6 +9,8 @@ from django.test import Client
 
 from tests.factories import PASSWORD, UserFactory
 
+pytest_plugins = ["tests.live_worker"]
+
 
 @pytest.fixture
 def owner(db):

@@ -8,3 +8,5 @@ DATABASES["default"]["TEST"] = {"NAME": env.str("DIGITSIGHT_TEST_DB", default="t
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 DIGITSIGHT_TTS = env.str("DIGITSIGHT_TTS", default="offline")
+# Tasks run in-process unless a test asks for the real broker (`celery_on_redis`).
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
