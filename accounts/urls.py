@@ -1,26 +1,19 @@
 from django.urls import path
-from django.views.generic import TemplateView
+
+from accounts import views
 
 app_name = "accounts"
 urlpatterns = [
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("signup/", views.SignupView.as_view(), name="signup"),
+    path("profile/", views.ProfileView.as_view(), name="profile"),
+    path("password/change/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("password/reset/", views.PasswordResetView.as_view(), name="password_reset"),
+    path("password/reset/sent/", views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path(
-        "login/",
-        TemplateView.as_view(template_name="placeholder.html", extra_context={"title": "Log in"}),
-        name="login",
-    ),
-    path(
-        "logout/",
-        TemplateView.as_view(template_name="placeholder.html", extra_context={"title": "Log out"}),
-        name="logout",
-    ),
-    path(
-        "signup/",
-        TemplateView.as_view(template_name="placeholder.html", extra_context={"title": "Sign up"}),
-        name="signup",
-    ),
-    path(
-        "profile/",
-        TemplateView.as_view(template_name="placeholder.html", extra_context={"title": "Profile"}),
-        name="profile",
+        "password/reset/<uidb64>/<token>/",
+        views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
     ),
 ]

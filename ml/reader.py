@@ -1,14 +1,36 @@
-"""Serve the exported digit model with LiteRT (no TensorFlow at inference)."""
+"""Read handwritten numbers from a photo; serve the digit model with LiteRT.
+
+Nothing here imports TensorFlow: workers and the CLI only need NumPy,
+OpenCV, Pillow and LiteRT, which keeps a cold start well under a second.
+
+    reader = get_reader()            # once per process (Celery: after fork)
+    result = reader.read(path_or_bytes)
+
+A number's confidence is the *product* of its digits' confidences: the
+probability that every digit is right if the digits' errors are independent,
+so a long number with one doubtful digit is reported as doubtful.
+"""
 
 from __future__ import annotations
 
+import io
+import json
+import math
 import os
 import threading
+import time
+import warnings
 from pathlib import Path
 
 import numpy as np
 
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "artifacts"
+MAX_WORK_SIDE = 1200  # photos are read at most this big: enough for 7 lines of digits
+MIN_WORK_SIDE = 112  # tiny images (a raw 28x28 digit) are enlarged to this
+
+
+class UnreadableImage(ValueError):
+    """The input is not an image we can read, or it is too large to read safely."""
 
 
 def default_model_path() -> Path:
@@ -46,3 +68,260 @@ class Classifier:
             self._interpreter.set_tensor(self._input, x)
             self._interpreter.invoke()
             return self._interpreter.get_tensor(self._output).copy()
+
+
+# ------------------------------------------------------------------- decoding
+
+
+def load_image(source, max_pixels: int = 40_000_000) -> tuple[np.ndarray, tuple[int, int]]:
+    """Decode bytes or a path into an upright RGB working array.
+
+    Returns (array, (width, height)) where the size is the original image's
+    after EXIF rotation; the array may be scaled to MAX_WORK_SIDE.
+    """
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    stream = _stream(source)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(stream)  # reads the header only
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise UnreadableImage("The image is far too large to read (too many pixels).")
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+            raise UnreadableImage("This file is not an image we can read. Please upload a JPEG, PNG or WebP photo.")
+    width, height = image.size
+    if width * height > max_pixels:
+        raise UnreadableImage(
+            f"The image is too large ({width}x{height} pixels); "
+            f"the limit is {max_pixels / 1e6:.0f} megapixels. Please send a smaller photo."
+        )
+    if width < 1 or height < 1:
+        raise UnreadableImage("The image is empty (no pixels).")
+    try:
+        orientation = image.getexif().get(0x0112, 1)
+    except Exception:  # noqa: BLE001 - a broken EXIF block must not make the photo unreadable
+        orientation = 1
+    try:
+        # JPEG can decode straight at 1/2, 1/4 or 1/8 size: large photos cost less.
+        image.draft("RGB", (MAX_WORK_SIDE, MAX_WORK_SIDE))
+        image.load()
+        image = ImageOps.exif_transpose(image)
+        array = _to_rgb(image)
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
+        raise UnreadableImage(f"The image file is damaged or incomplete and cannot be read ({error}).")
+    if orientation in (5, 6, 7, 8):  # EXIF rotations by 90 degrees
+        width, height = height, width
+    return _work_size(array), (width, height)
+
+
+def _stream(source):
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+        if not data:
+            raise UnreadableImage("The file is empty (0 bytes).")
+        return io.BytesIO(data)
+    path = Path(source)
+    try:
+        if path.stat().st_size == 0:
+            raise UnreadableImage(f"The file is empty (0 bytes): {path.name}")
+        return path.open("rb")
+    except (FileNotFoundError, IsADirectoryError, PermissionError) as error:
+        raise UnreadableImage(f"The file cannot be opened: {path} ({error.strerror or error}).")
+
+
+def _to_rgb(image) -> np.ndarray:
+    from PIL import Image
+
+    if getattr(image, "n_frames", 1) > 1:
+        image.seek(0)
+    if image.mode in ("I", "I;16", "I;16B", "I;16L", "F"):
+        values = np.asarray(image, np.float32)
+        span = max(float(values.max() - values.min()), 1e-6)
+        return ((values - values.min()) * (255.0 / span)).astype(np.uint8)
+    if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+        rgba = image.convert("RGBA")
+        paper = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        paper.alpha_composite(rgba)
+        array = np.asarray(paper.convert("RGB"))
+        alpha = np.asarray(rgba)[..., 3]
+        if np.ptp(array.min(axis=2)) < 30 and np.ptp(alpha) > 60:
+            # The drawing lives in the alpha channel only (light strokes on transparency).
+            return (255 - alpha).astype(np.uint8)
+        return array
+    if image.mode not in ("RGB", "L"):
+        image = image.convert("RGB")
+    return np.asarray(image)
+
+
+def _work_size(array: np.ndarray) -> np.ndarray:
+    import cv2
+
+    h, w = array.shape[:2]
+    scale = min(1.0, MAX_WORK_SIDE / max(h, w))
+    if max(h, w) * scale < MIN_WORK_SIDE:
+        scale = MIN_WORK_SIDE / max(h, w)
+    if scale == 1.0:
+        return array
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    return cv2.resize(array, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
+
+
+# -------------------------------------------------------------------- reading
+
+
+class Reader:
+    """Reads every number on a photo. Create once per process and reuse."""
+
+    def __init__(self, model_path=None, review_threshold: float = 0.8, max_pixels: int = 40_000_000):
+        self.classifier = Classifier(model_path)
+        self.review_threshold = review_threshold
+        self.max_pixels = max_pixels
+        self.model_version = _model_version(self.classifier.path)
+
+    def read(self, source) -> dict:
+        started = time.perf_counter()
+        array, (width, height) = load_image(source, self.max_pixels)
+        numbers = self._numbers(array, width, height)
+        needs_review = any(d["confidence"] < self.review_threshold for n in numbers for d in n["digits"])
+        return {
+            "numbers": numbers,
+            "needs_review": needs_review,
+            "elapsed_ms": round((time.perf_counter() - started) * 1000, 2),
+            "width": width,
+            "height": height,
+        }
+
+    def _numbers(self, array: np.ndarray, width: int, height: int) -> list[dict]:
+        from ml import segment
+
+        ink = segment.ink_map(array)
+        mask = segment.binarize(ink)
+        mask, ink, affine = segment.remove_rules(mask, ink)
+        blobs = segment.find_blobs(mask, ink)
+        if not blobs:
+            return []
+        to_original = _box_mapper(affine, width / array.shape[1], height / array.shape[0], width, height)
+        ref_h = float(np.median([b.h for b in blobs]))
+        plans = _plan(blobs, ref_h)
+        crops = [crop for plan in plans.values() for candidate in plan for crop in candidate]
+        probabilities = self.classifier.predict(np.stack([c["image"] for c in crops]))
+        for crop, p in zip(crops, probabilities, strict=True):
+            crop["digit"], crop["confidence"] = int(p.argmax()), float(p.max())
+        chosen = {key: _best(plan, blob_h) for key, (plan, blob_h) in _with_heights(plans, blobs).items()}
+        return _assemble(blobs, chosen, to_original)
+
+
+def _plan(blobs, ref_h: float) -> dict[int, list[list[dict]]]:
+    """Every candidate segmentation of every blob, each a list of digit crops."""
+    from ml import segment
+
+    plans = {}
+    for index, blob in enumerate(blobs):
+        candidates = []
+        for ranges in segment.cut_candidates(blob, ref_h):
+            pieces = [segment.piece(blob, x0, x1) for x0, x1 in ranges]
+            if any(p is None for p in pieces):
+                continue
+            candidates.append(
+                [{"box": p[:4], "image": segment.to_mnist(p[4], p[5]), "width": p[2]} for p in pieces]
+            )
+        plans[index] = candidates
+    return plans
+
+
+def _with_heights(plans, blobs):
+    return {key: (plan, blobs[key].h) for key, plan in plans.items()}
+
+
+def _best(candidates: list[list[dict]], blob_h: int) -> list[dict]:
+    """The split whose digits the model is surest of, with a prior on digit shapes."""
+    if not candidates:
+        return []
+
+    def score(candidate):
+        total = 0.0
+        for crop in candidate:
+            total += math.log(max(crop["confidence"], 1e-6))
+            aspect = crop["width"] / max(blob_h, 1)
+            if aspect > 1.0:
+                total -= 4.0 * (aspect - 1.0)
+        return total
+
+    return max(candidates, key=score)
+
+
+def _assemble(blobs, chosen: dict[int, list[dict]], to_original) -> list[dict]:
+    from ml import segment
+
+    index_of = {id(b): i for i, b in enumerate(blobs)}
+    numbers = []
+    kept = [b for i, b in enumerate(blobs) if chosen.get(i)]
+    for line_no, line in enumerate(segment.group_lines(kept)):
+        for group in segment.split_numbers(line):
+            digits = [c for blob in group for c in chosen[index_of[id(blob)]]]
+            digits.sort(key=lambda c: c["box"][0])
+            numbers.append(_number(digits, line_no, to_original))
+    return numbers
+
+
+def _number(digits: list[dict], line_no: int, to_original) -> dict:
+    boxes = [to_original(c["box"]) for c in digits]
+    x0 = min(b[0] for b in boxes)
+    y0 = min(b[1] for b in boxes)
+    x1 = max(b[0] + b[2] for b in boxes)
+    y1 = max(b[1] + b[3] for b in boxes)
+    return {
+        "number": "".join(str(c["digit"]) for c in digits),
+        "confidence": round(float(np.prod([c["confidence"] for c in digits])), 4),
+        "box": [x0, y0, x1 - x0, y1 - y0],
+        "line": line_no,
+        "digits": [
+            {"digit": str(c["digit"]), "confidence": round(c["confidence"], 4), "box": box}
+            for c, box in zip(digits, boxes, strict=True)
+        ],
+    }
+
+
+def _box_mapper(affine, fx: float, fy: float, width: int, height: int):
+    """Map a working-frame box back to original pixel coordinates."""
+    inverse = None
+    if affine is not None:
+        import cv2
+
+        inverse = cv2.invertAffineTransform(affine)
+
+    def to_original(box):
+        x, y, w, h = (float(v) for v in box)
+        corners = np.array([[x, y], [x + w, y], [x, y + h], [x + w, y + h]])
+        if inverse is not None:
+            corners = corners @ inverse[:, :2].T + inverse[:, 2]
+        x0, y0 = corners.min(axis=0) * (fx, fy)
+        x1, y1 = corners.max(axis=0) * (fx, fy)
+        x0, y0 = max(0, math.floor(x0)), max(0, math.floor(y0))
+        x1, y1 = min(width, math.ceil(x1)), min(height, math.ceil(y1))
+        return [int(x0), int(y0), int(max(1, x1 - x0)), int(max(1, y1 - y0))]
+
+    return to_original
+
+
+def _model_version(model_path: Path) -> str:
+    card = model_path.parent / "model_card.json"
+    try:
+        return str(json.loads(card.read_text()).get("version", "unknown"))
+    except (OSError, ValueError):
+        return "unknown"
+
+
+_reader: Reader | None = None
+_reader_lock = threading.Lock()
+
+
+def get_reader() -> Reader:
+    """The process-wide Reader, created on first use (after a worker forks)."""
+    global _reader
+    if _reader is None:
+        with _reader_lock:
+            if _reader is None:
+                _reader = Reader()
+    return _reader

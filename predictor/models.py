@@ -46,6 +46,8 @@ class Prediction(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
     error = models.TextField(blank=True)
     attempts = models.PositiveIntegerField(default=0)
+    # The Celery task that owns the current reading: only it may store a result.
+    claimed_by = models.CharField(max_length=64, blank=True)
 
     result = models.JSONField(default=dict, blank=True)
     number = models.CharField(max_length=1000, blank=True)

@@ -1,16 +1,17 @@
 from django.urls import path
-from django.views.generic import TemplateView
+
+from predictor import views
 
 app_name = "predictor"
 urlpatterns = [
-    path(
-        "predictions/",
-        TemplateView.as_view(template_name="placeholder.html", extra_context={"title": "History"}),
-        name="history",
-    ),
-    path(
-        "predictions/new/",
-        TemplateView.as_view(template_name="placeholder.html", extra_context={"title": "Upload"}),
-        name="upload",
-    ),
+    path("predictions/", views.history, name="history"),
+    path("predictions/rows/", views.history_rows, name="history_rows"),
+    path("predictions/new/", views.upload, name="upload"),
+    path("predictions/<str:pk>/", views.detail, name="detail"),
+    path("predictions/<str:pk>/result/", views.detail_result, name="detail_result"),
+    path("predictions/<str:pk>/image/", views.image, name="image"),
+    path("predictions/<str:pk>/audio/", views.audio, name="audio"),
+    path("predictions/<str:pk>/correct/", views.correct, name="correct"),
+    path("predictions/<str:pk>/rerun/", views.rerun, name="rerun"),
+    path("predictions/<str:pk>/delete/", views.delete, name="delete"),
 ]

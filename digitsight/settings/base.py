@@ -81,6 +81,9 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 # Failed logins allowed per IP and per username within LOGIN_THROTTLE_WINDOW seconds.
 LOGIN_THROTTLE_FAILURES = env.int("DIGITSIGHT_LOGIN_THROTTLE_FAILURES", default=20)
 LOGIN_THROTTLE_WINDOW = env.int("DIGITSIGHT_LOGIN_THROTTLE_WINDOW", default=3600)
+# Reverse proxies in front of gunicorn that append to X-Forwarded-For. 0 trusts
+# none of it: the throttle then counts per REMOTE_ADDR.
+DIGITSIGHT_PROXY_COUNT = env.int("DIGITSIGHT_PROXY_COUNT", default=0)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("DJANGO_TIME_ZONE", default="UTC")
@@ -174,10 +177,23 @@ DIGITSIGHT_REVIEW_THRESHOLD = env.float("DIGITSIGHT_REVIEW_THRESHOLD", default=0
 DIGITSIGHT_STUCK_AFTER_SECONDS = env.int("DIGITSIGHT_STUCK_AFTER_SECONDS", default=600)
 # "auto": gTTS, falling back to the offline engine; "offline": never call Google.
 DIGITSIGHT_TTS = env.str("DIGITSIGHT_TTS", default="auto")
+# Evaluation reports written by `make evaluate` (ml.evaluate), read by the model page.
+DIGITSIGHT_REPORTS_DIR = Path(env.str("DIGITSIGHT_REPORTS_DIR", default=str(VAR_DIR / "reports")))
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
+}
+
+# --- Predictions (issue 4)
+# Dotted path of the callable returning the process-wide reader; tests may point it at a stand-in.
+DIGITSIGHT_READER = env.str("DIGITSIGHT_READER", default="ml.reader.get_reader")
+# Lets tests make a reading fail on purpose through the cache (never on in production).
+DIGITSIGHT_FAULT_INJECTION = env.bool("DIGITSIGHT_FAULT_INJECTION", default=False)
+# A prediction that failed this many times is marked failed by the sweeper instead of re-enqueued.
+DIGITSIGHT_MAX_ATTEMPTS = env.int("DIGITSIGHT_MAX_ATTEMPTS", default=5)
+CELERY_BEAT_SCHEDULE = {
+    "sweep-stuck-predictions": {"task": "predictor.tasks.sweep_predictions", "schedule": 120.0},
 }

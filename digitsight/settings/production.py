@@ -13,8 +13,9 @@ except ImproperlyConfigured as exc:
     raise ImproperlyConfigured(
         f"Production refuses to start: {exc}. Set DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS."
     ) from exc
-if not ALLOWED_HOSTS:
-    raise ImproperlyConfigured("Production refuses to start: DJANGO_ALLOWED_HOSTS is empty.")
+for _name, _value in (("DJANGO_SECRET_KEY", SECRET_KEY), ("DJANGO_ALLOWED_HOSTS", ALLOWED_HOSTS)):
+    if not _value:
+        raise ImproperlyConfigured(f"Production refuses to start: {_name} is empty.")
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -10,3 +10,6 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 DIGITSIGHT_TTS = env.str("DIGITSIGHT_TTS", default="offline")
 # Tasks run in-process unless a test asks for the real broker (`celery_on_redis`).
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
+# Tests never run collectstatic: let WhiteNoise look files up lazily instead
+# of warning that STATIC_ROOT does not exist.
+WHITENOISE_AUTOREFRESH = True

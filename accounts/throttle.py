@@ -1,0 +1,61 @@
+"""Failed-login throttle shared by the login page and the API token endpoint.
+
+Failures are counted in Django's cache (Redis when REDIS_URL is set, so every
+gunicorn worker sees the same counts) per client IP and per username. Once
+either count reaches LOGIN_THROTTLE_FAILURES within LOGIN_THROTTLE_WINDOW
+seconds, further attempts are refused with 429 -- even with the right
+password, or the throttle would only slow an attacker down by one guess.
+"""
+
+import hashlib
+
+from django.conf import settings
+from django.core.cache import cache
+
+
+def client_ip(request) -> str:
+    """The client's address, trusting X-Forwarded-For only as far as our own proxies.
+
+    Behind N reverse proxies (DIGITSIGHT_PROXY_COUNT) the client is the Nth
+    address from the right; anything further left is whatever the client wrote.
+    """
+    proxies = getattr(settings, "DIGITSIGHT_PROXY_COUNT", 0)
+    forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
+    if proxies and len(forwarded) >= proxies:
+        return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR", "unknown")
+
+
+def _key(kind: str, value: str) -> str:
+    # Hashed: usernames may hold characters some cache backends reject in keys.
+    digest = hashlib.sha256(value.encode()).hexdigest()[:32]
+    return f"login-throttle:{kind}:{digest}"
+
+
+class LoginThrottle:
+    def __init__(self, request, username: str | None):
+        self.keys = [_key("ip", client_ip(request))]
+        if username:
+            self.keys.append(_key("user", username.strip().lower()))
+
+    @property
+    def retry_after(self) -> int:
+        return settings.LOGIN_THROTTLE_WINDOW
+
+    def blocked(self) -> bool:
+        limit = settings.LOGIN_THROTTLE_FAILURES
+        return any(count >= limit for count in cache.get_many(self.keys).values())
+
+    def failed(self) -> None:
+        for key in self.keys:
+            # add() starts the window on the first failure; incr() keeps its expiry.
+            cache.add(key, 0, timeout=settings.LOGIN_THROTTLE_WINDOW)
+            try:
+                cache.incr(key)
+            except ValueError:  # expired between add() and incr()
+                cache.set(key, 1, timeout=settings.LOGIN_THROTTLE_WINDOW)
+
+    def succeeded(self) -> None:
+        # Only the username's count: one teacher logging in must not clear a
+        # shared school IP that someone else is hammering.
+        cache.delete_many(self.keys[1:])

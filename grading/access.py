@@ -1,0 +1,96 @@
+"""Every grading lookup goes through here.
+
+Owner: everything. Grader: read, upload, override. Viewer: read. Anyone else gets a 404
+(Http404) so that ids leak nothing; a member asking for more than their role gets
+PermissionDenied (403).
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Q
+from django.http import Http404
+
+from grading.models import Assignment, AudioExport, Collaborator, Submission
+
+OWNER = "owner"
+GRADER = Collaborator.Role.GRADER
+VIEWER = Collaborator.Role.VIEWER
+
+READ, WRITE, MANAGE = "read", "write", "manage"
+_ALLOWED = {
+    READ: {OWNER, GRADER, VIEWER},
+    WRITE: {OWNER, GRADER},
+    MANAGE: {OWNER},
+}
+
+
+def assignments_for_user(user):
+    """Own and shared assignments, each annotated with `shared_role` (None when owned)."""
+    if not user.is_authenticated:
+        return Assignment.objects.none()
+    share = Collaborator.objects.filter(assignment=OuterRef("pk"), user=user)
+    return (
+        Assignment.objects.annotate(is_shared=Exists(share))
+        .filter(Q(owner=user) | Q(is_shared=True))
+        .select_related("owner")
+    )
+
+
+def role_for(user, assignment) -> str | None:
+    if not user.is_authenticated:
+        return None
+    if assignment.owner_id == user.pk:
+        return OWNER
+    return (
+        Collaborator.objects.filter(assignment=assignment, user=user).values_list("role", flat=True).first()
+    )
+
+
+def check(user, assignment, need: str = READ) -> str:
+    """Return the user's role on the assignment or raise Http404 / PermissionDenied."""
+    role = role_for(user, assignment)
+    if role is None:
+        raise Http404("No such assignment.")
+    if role not in _ALLOWED[need]:
+        raise PermissionDenied("Your role on this assignment does not allow that.")
+    assignment.role = role
+    return role
+
+
+def _need(write: bool, manage: bool) -> str:
+    return MANAGE if manage else WRITE if write else READ
+
+
+def get_assignment_for_user(user, pk, write=False, manage=False) -> Assignment:
+    assignment = Assignment.objects.select_related("owner").filter(pk=pk).first()
+    if assignment is None:
+        raise Http404("No such assignment.")
+    check(user, assignment, _need(write, manage))
+    return assignment
+
+
+def get_submission_for_user(user, pk, write=False, manage=False) -> Submission:
+    submission = (
+        Submission.objects.select_related("assignment__owner", "prediction").filter(pk=pk).first()
+    )
+    if submission is None:
+        raise Http404("No such submission.")
+    check(user, submission.assignment, _need(write, manage))
+    return submission
+
+
+def get_export_for_user(user, assignment_pk, pk) -> AudioExport:
+    assignment = get_assignment_for_user(user, assignment_pk)
+    export = AudioExport.objects.filter(pk=pk, assignment=assignment).first()
+    if export is None:
+        raise Http404("No such export.")
+    export.assignment = assignment
+    return export
+
+
+def get_share_for_owner(user, pk) -> Collaborator:
+    """A collaborator row on one of the user's own assignments (only owners manage shares)."""
+    share = Collaborator.objects.select_related("assignment", "user").filter(pk=pk).first()
+    if share is None:
+        raise Http404("No such collaborator.")
+    check(user, share.assignment, MANAGE)
+    return share

@@ -1,0 +1,274 @@
+"""Grading a page's reading against an answer key: plain functions, no Django.
+
+Design decisions (documented here because teachers will ask):
+
+* A worksheet has one answer per line. The reader's numbers are grouped by line in
+  reading order; line i answers question i. Several numbers on one line are joined with a
+  space (the reader may split a wide "12" into "1" and "2") and flagged for review.
+* Exact mode (no tolerance) compares canonical strings: whitespace removed, a leading "+"
+  dropped and leading zeros of the integer part dropped, so "0 7" == "07" == "7". Nothing
+  else is forgiven: "7.0" != "7". With a tolerance, both sides are parsed as decimals and
+  |read - expected| <= tolerance counts as correct.
+* Fewer lines than questions: when the line boxes show a clearly larger vertical gap than
+  the usual line pitch, blank answers are inserted there (a skipped question), otherwise
+  the missing questions are the last ones. Either way the page is flagged for review.
+  More lines than questions: the extra ones are kept apart, never graded, and flagged.
+  Nothing is ever shifted silently.
+* Teacher overrides ({"predicted": "7"} and/or {"correct": true}) are applied on top of the
+  reading; the original reading stays in `original_predicted`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from statistics import median
+
+ANSWER_RE = re.compile(r"^[+-]?\d+(\.\d+)?$")
+
+LOW_CONFIDENCE = "low_confidence"
+UNANSWERED = "unanswered"
+SEVERAL_NUMBERS = "several_numbers"
+
+
+@dataclass(frozen=True)
+class Key:
+    answers: list[str]
+    points: list[float] | None = None
+    tolerance: Decimal | None = None
+
+    def points_for(self, index: int) -> float:
+        return float(self.points[index]) if self.points else 1.0
+
+    @property
+    def max_score(self) -> float:
+        return float(sum(self.points)) if self.points else float(len(self.answers))
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What was read on one line of the page."""
+
+    text: str
+    confidence: float | None = None
+    box: list[int] | None = None
+    numbers: int = 1
+
+
+BLANK = Reading(text="", confidence=None, box=None, numbers=0)
+
+
+@dataclass
+class Grade:
+    answers: list[dict]
+    extras: list[dict]
+    score: float
+    max_score: float
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def needs_review(self) -> bool:
+        return bool(self.reasons)
+
+
+def clean_answer(text: str) -> str:
+    """Validate an answer-key entry or a teacher's corrected answer; raise ValueError."""
+    value = re.sub(r"\s+", "", str(text))
+    if not ANSWER_RE.match(value):
+        raise ValueError(f"“{text}” is not a number (digits, optional sign and decimal point).")
+    return value
+
+
+def normalize(text: str) -> str:
+    value = re.sub(r"\s+", "", text or "").lstrip("+")
+    sign = "-" if value.startswith("-") else ""
+    value = value.lstrip("-")
+    whole, dot, frac = value.partition(".")
+    whole = whole.lstrip("0") or ("0" if whole else "")
+    return f"{sign}{whole}{dot}{frac}"
+
+
+def matches(predicted: str, expected: str, tolerance: Decimal | None = None) -> bool:
+    if not normalize(predicted):
+        return False
+    if tolerance is None:
+        return normalize(predicted) == normalize(expected)
+    try:
+        read, want = Decimal(normalize(predicted)), Decimal(normalize(expected))
+    except InvalidOperation:
+        return False
+    return abs(read - want) <= Decimal(tolerance)
+
+
+def readings_from_result(result: Mapping | None) -> list[Reading]:
+    """Group the reader's numbers by line, keeping reading order."""
+    lines: dict[object, list[dict]] = {}
+    for index, number in enumerate((result or {}).get("numbers") or []):
+        line = number.get("line", f"n{index}")
+        lines.setdefault(line, []).append(number)
+    return [_reading(numbers) for numbers in lines.values()]
+
+
+def _reading(numbers: list[dict]) -> Reading:
+    confidences = [n["confidence"] for n in numbers if n.get("confidence") is not None]
+    boxes = [n["box"] for n in numbers if n.get("box")]
+    return Reading(
+        text=" ".join(str(n.get("number", "")) for n in numbers),
+        confidence=min(confidences) if confidences else None,
+        box=_union(boxes) if boxes else None,
+        numbers=len(numbers),
+    )
+
+
+def _union(boxes: list[list[int]]) -> list[int]:
+    x0 = min(b[0] for b in boxes)
+    y0 = min(b[1] for b in boxes)
+    x1 = max(b[0] + b[2] for b in boxes)
+    y1 = max(b[1] + b[3] for b in boxes)
+    return [x0, y0, x1 - x0, y1 - y0]
+
+
+def fill_gaps(readings: list[Reading], questions: int) -> list[Reading]:
+    """Insert blanks where the vertical spacing shows a skipped line (see module doc)."""
+    missing = questions - len(readings)
+    if missing <= 0 or len(readings) < 3 or any(r.box is None for r in readings):
+        return readings
+    centers = [r.box[1] + r.box[3] / 2 for r in readings]
+    steps = [b - a for a, b in zip(centers, centers[1:], strict=False)]
+    pitch = median(steps)
+    if pitch <= 0:
+        return readings
+    filled = [readings[0]]
+    for step, reading in zip(steps, readings[1:], strict=True):
+        skipped = min(max(round(step / pitch) - 1, 0), missing)
+        filled += [BLANK] * skipped
+        missing -= skipped
+        filled.append(reading)
+    return filled
+
+
+def grade(
+    key: Key,
+    readings: list[Reading],
+    overrides: Mapping[str, Mapping] | None = None,
+    threshold: float = 0.8,
+) -> Grade:
+    overrides = overrides or {}
+    slots = fill_gaps(readings, len(key.answers))
+    answers = [
+        _answer(key, i, slots[i] if i < len(slots) else BLANK, overrides.get(str(i + 1)), threshold)
+        for i in range(len(key.answers))
+    ]
+    extras = [_extra(len(key.answers) + n + 1, r) for n, r in enumerate(slots[len(key.answers) :])]
+    score = sum(a["earned"] for a in answers)
+    return Grade(answers, extras, score, key.max_score, _reasons(answers, len(readings), len(key.answers)))
+
+
+def _answer(key: Key, index: int, reading: Reading, override: Mapping | None, threshold: float) -> dict:
+    override = override or {}
+    predicted = override.get("predicted", reading.text)
+    correct = override.get("correct")
+    if correct is None:
+        correct = matches(predicted, key.answers[index], key.tolerance)
+    flags = []
+    if not normalize(predicted):
+        flags.append(UNANSWERED)
+    if reading.numbers > 1 and not override:
+        flags.append(SEVERAL_NUMBERS)
+    low = reading.confidence is not None and reading.confidence < threshold
+    if low and not override:
+        flags.append(LOW_CONFIDENCE)
+    points = key.points_for(index)
+    return {
+        "question": index + 1,
+        "expected": key.answers[index],
+        "predicted": predicted,
+        "confidence": reading.confidence,
+        "correct": bool(correct),
+        "overridden": bool(override),
+        "original_predicted": reading.text,
+        "points": points,
+        "earned": points if correct else 0.0,
+        "flags": flags,
+        "box": reading.box,
+    }
+
+
+def _extra(position: int, reading: Reading) -> dict:
+    return {"position": position, "predicted": reading.text, "confidence": reading.confidence, "box": reading.box}
+
+
+def _reasons(answers: list[dict], read: int, questions: int) -> list[str]:
+    reasons = []
+    if read > questions:
+        reasons.append(
+            f"{read} answers read for {questions} questions: the extra ones are listed apart, not graded."
+        )
+    unanswered = _questions_with(answers, UNANSWERED)
+    if read < questions and unanswered:
+        reasons.append(f"{read} answers read for {questions} questions: no answer for {unanswered}.")
+    elif unanswered:
+        reasons.append(f"No answer for {unanswered}.")
+    if low := _questions_with(answers, LOW_CONFIDENCE):
+        reasons.append(f"Low confidence on {low}.")
+    if several := _questions_with(answers, SEVERAL_NUMBERS):
+        reasons.append(f"Several numbers on one line for {several}.")
+    return reasons
+
+
+def _questions_with(answers: list[dict], flag: str) -> str:
+    numbers = [str(a["question"]) for a in answers if flag in a["flags"]]
+    if not numbers:
+        return ""
+    return ("question " if len(numbers) == 1 else "questions ") + ", ".join(numbers)
+
+
+def answer_groups(submissions: Iterable[tuple[object, list[dict]]], question: int) -> list[dict]:
+    """Identical (canonical) answers to one question, most frequent first."""
+    groups: dict[str, dict] = {}
+    for submission_id, answers in submissions:
+        answer = next((a for a in answers if a["question"] == question), None)
+        if answer is None:
+            continue
+        value = normalize(answer["predicted"])
+        group = groups.setdefault(
+            value, {"predicted": value, "count": 0, "submission_ids": [], "correct": set()}
+        )
+        group["count"] += 1
+        group["submission_ids"].append(submission_id)
+        group["correct"].add(answer["correct"])
+    for group in groups.values():
+        # True/False when every member agrees, None when the group is mixed.
+        group["correct"] = group["correct"].pop() if len(group["correct"]) == 1 else None
+    return sorted(groups.values(), key=lambda g: (-g["count"], g["predicted"]))
+
+
+def question_stats(answer_lists: Iterable[list[dict]], questions: int) -> list[dict]:
+    totals = [{"question": q + 1, "graded": 0, "correct": 0, "percent": None} for q in range(questions)]
+    for answers in answer_lists:
+        for answer in answers:
+            row = totals[answer["question"] - 1] if 0 < answer["question"] <= questions else None
+            if row is not None:
+                row["graded"] += 1
+                row["correct"] += bool(answer["correct"])
+    for row in totals:
+        if row["graded"]:
+            row["percent"] = round(100 * row["correct"] / row["graded"], 1)
+    return totals
+
+
+def readout_text(student: str, answers: list[dict], score: float | None, max_score: float | None) -> str:
+    parts = [f"Student {student}."]
+    for a in answers:
+        said = a["predicted"] or "no answer"
+        verdict = "correct" if a["correct"] else f"incorrect, expected {a['expected']}"
+        parts.append(f"Question {a['question']}: {said}, {verdict}.")
+    if score is not None:
+        parts.append(f"Score {_number(score)} out of {_number(max_score)}.")
+    return " ".join(parts)
+
+
+def _number(value: float | None) -> str:
+    return "0" if value is None else (f"{value:g}")

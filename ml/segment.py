@@ -1,0 +1,344 @@
+"""Find handwritten digits on a photo and cut them out the way MNIST did.
+
+The pipeline works on a grayscale "ink map" (0 = paper, 1 = full ink):
+
+1. ink_map: the darkest colour channel (so blue and red ink are as dark as
+   black), flipped when the background is dark, divided by a smooth estimate
+   of the paper so uneven light and shadows cancel out.
+2. binarize: a global threshold on that map, never below a floor, so a blank
+   page stays blank instead of turning its noise into digits.
+3. remove_rules: ruled lines are found with a Hough transform, the page is
+   straightened by their angle and the lines are erased, keeping the pixels
+   where a stroke crosses them.
+4. find_blobs: connected components; small pieces are merged into the digit
+   they belong to (broken strokes) or dropped (specks).
+5. lines and numbers: blobs are chained into text lines by vertical overlap,
+   and a line is cut into numbers at clear horizontal gaps.
+6. cut candidates for blobs wide enough to be touching digits; the reader
+   classifies every candidate in one batch and keeps the best split.
+7. to_mnist: fit in 20x20 keeping the aspect ratio, normalise stroke width,
+   pad to 28x28 and centre by centre of mass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+# Ink contrast (fraction of the paper's brightness) below which nothing is ink.
+MIN_INK = 0.16
+# Stroke width / box size of MNIST digits at the 40 px working scale (calibrated on MNIST).
+MNIST_STROKE = 0.18
+GAP_FACTOR = 0.6  # a gap wider than this many digit heights separates two numbers
+
+
+@dataclass
+class Blob:
+    """One connected piece of ink, possibly several touching digits."""
+
+    x: int
+    y: int
+    w: int
+    h: int
+    mask: np.ndarray  # bool, (h, w): this blob's pixels only
+    soft: np.ndarray  # float32, (h, w): ink intensity under a slightly grown mask
+    cuts: list = field(default_factory=list)  # candidate splits: list of list of (x0, x1)
+
+    @property
+    def right(self) -> int:
+        return self.x + self.w
+
+    @property
+    def bottom(self) -> int:
+        return self.y + self.h
+
+
+# --------------------------------------------------------------------------- ink
+
+
+def ink_map(image: np.ndarray) -> np.ndarray:
+    """RGB or gray uint8 -> float32 ink map in [0, 1]."""
+    gray = image.min(axis=2) if image.ndim == 3 else image
+    gray = gray.astype(np.float32)
+    low, median, high = np.percentile(gray, (1, 50, 99))
+    if median - low < high - median:  # the background is the dark side: light ink
+        gray = 255.0 - gray
+    background = _paper(gray)
+    return np.clip(1.0 - gray / np.maximum(background, 1.0), 0.0, 1.0)
+
+
+def _paper(gray: np.ndarray) -> np.ndarray:
+    """A smooth estimate of the paper brightness: a max filter wider than any stroke."""
+    h, w = gray.shape
+    scale = min(1.0, 128.0 / max(h, w))
+    small = cv2.resize(gray, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
+    k = max(5, (max(small.shape) // 8) | 1)
+    small = cv2.dilate(small, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    small = cv2.blur(small, (k, k))
+    # The max filter lifts the estimate near bright specks; a wide blur keeps it smooth.
+    return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
+
+
+def binarize(ink: np.ndarray) -> np.ndarray:
+    values = (ink * 255).astype(np.uint8)
+    otsu, _ = cv2.threshold(values, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    threshold = float(np.clip(0.6 * otsu / 255.0, MIN_INK, 0.45))
+    return (ink > threshold).astype(np.uint8)
+
+
+# ------------------------------------------------------------------ ruled lines
+
+
+def remove_rules(mask: np.ndarray, ink: np.ndarray):
+    """Erase long straight lines. Returns (mask, ink, affine or None).
+
+    When lines are found the page is rotated to make them horizontal; the
+    2x3 affine maps original working coordinates to the straightened ones.
+    """
+    h, w = mask.shape
+    if w < 60:
+        return mask, ink, None
+    segments = cv2.HoughLinesP(mask, 1, np.pi / 360, threshold=max(30, w // 4), minLineLength=w // 3, maxLineGap=4)
+    if segments is None:
+        return mask, ink, None
+    angles = [np.degrees(np.arctan2(y2 - y1, x2 - x1)) for x1, y1, x2, y2 in segments[:, 0]]
+    angles = [a for a in angles if abs(a) < 12]
+    if not angles:
+        return mask, ink, None
+    angle = float(np.median(angles))
+    affine = None
+    if abs(angle) > 0.3:
+        affine = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+        ink = cv2.warpAffine(ink, affine, (w, h), flags=cv2.INTER_LINEAR, borderValue=0)
+        mask = cv2.warpAffine(mask, affine, (w, h), flags=cv2.INTER_NEAREST, borderValue=0)
+    length = max(25, w // 5)
+    rules = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1)))
+    rules = cv2.dilate(rules, np.ones((3, 1), np.uint8))
+    kept = mask & (1 - rules)
+    # Strokes crossing a rule lost a short run of pixels: bridge it vertically.
+    thickness = max(3, int(rules.sum(axis=0).max()) + 2)
+    bridged = cv2.morphologyEx(kept, cv2.MORPH_CLOSE, np.ones((thickness, 1), np.uint8))
+    mask = kept | (bridged & rules)
+    return mask, ink * mask.astype(np.float32) + ink * (1 - rules) * (1 - mask), affine
+
+
+# ------------------------------------------------------------------------ blobs
+
+
+def find_blobs(mask: np.ndarray, ink: np.ndarray) -> list[Blob]:
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    h_img, w_img = mask.shape
+    min_h = max(6, round(0.02 * min(h_img, w_img)))
+    boxes = [
+        [int(v) for v in stats[i, :4]] + [i]
+        for i in range(1, count)
+        if stats[i, cv2.CC_STAT_HEIGHT] >= 3 and stats[i, cv2.CC_STAT_AREA] >= 6
+    ]
+    boxes = [b for b in boxes if not _is_frame(b, w_img, h_img)]
+    if not boxes:
+        return []
+    big = [b[3] for b in boxes if b[3] >= min_h]
+    if not big:
+        return []
+    ref = float(np.median([b for b in big if b >= 0.4 * max(big)]))
+    groups = _merge_pieces(boxes, ref)
+    blobs = []
+    for group in groups:
+        x0 = min(b[0] for b in group)
+        y0 = min(b[1] for b in group)
+        x1 = max(b[0] + b[2] for b in group)
+        y1 = max(b[1] + b[3] for b in group)
+        if y1 - y0 < max(min_h, 0.4 * ref) and x1 - x0 < 0.4 * ref:
+            continue  # a speck or a dot, not a digit
+        if (y1 - y0) < 0.3 * ref:
+            continue  # a dash or an underline fragment
+        region = labels[y0:y1, x0:x1]
+        own = np.isin(region, [b[4] for b in group])
+        grown = cv2.dilate(own.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+        soft = np.where(grown, ink[y0:y1, x0:x1], 0.0).astype(np.float32)
+        blobs.append(Blob(x0, y0, x1 - x0, y1 - y0, own, soft))
+    return blobs
+
+
+def _is_frame(box, w_img: int, h_img: int) -> bool:
+    """A page edge, margin line or frame: spans the image and is thin."""
+    x, y, w, h, _ = box
+    tall_line = h > 0.8 * h_img and w < 0.12 * h and h_img > 100
+    wide_line = w > 0.8 * w_img and h < 0.12 * w and w_img > 100
+    return tall_line or wide_line
+
+
+def _merge_pieces(boxes: list, ref: float) -> list[list]:
+    """Attach small pieces (a broken stroke, the bar of a 5) to the blob above or below them."""
+    order = sorted(boxes, key=lambda b: -b[2] * b[3])
+    groups: list[list] = []
+    for box in order:
+        x, y, w, h, _ = box
+        target = None
+        if h < 0.75 * ref:
+            for group in groups:
+                gx0 = min(b[0] for b in group)
+                gx1 = max(b[0] + b[2] for b in group)
+                gy0 = min(b[1] for b in group)
+                gy1 = max(b[1] + b[3] for b in group)
+                overlap = min(x + w, gx1) - max(x, gx0)
+                vgap = max(gy0 - (y + h), y - gy1)
+                merged_h = max(gy1, y + h) - min(gy0, y)
+                if overlap >= 0.5 * min(w, gx1 - gx0) and vgap < 0.3 * ref and merged_h < 1.4 * ref:
+                    target = group
+                    break
+        if target is None:
+            groups.append([box])
+        else:
+            target.append(box)
+    return groups
+
+
+# ------------------------------------------------------------- lines, numbers
+
+
+def group_lines(blobs: list[Blob]) -> list[list[Blob]]:
+    """Chain blobs into text lines (tolerates slightly rotated writing)."""
+    order = sorted(range(len(blobs)), key=lambda i: blobs[i].x)
+    parent = list(range(len(blobs)))
+
+    def find(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for pos, i in enumerate(order):
+        a = blobs[i]
+        best, best_dx = None, None
+        for j in order[pos + 1 :]:
+            b = blobs[j]
+            overlap = min(a.bottom, b.bottom) - max(a.y, b.y)
+            if overlap < 0.35 * min(a.h, b.h):
+                continue
+            dx = b.x - a.right
+            if best is None or dx < best_dx:
+                best, best_dx = j, dx
+        if best is not None:
+            parent[find(best)] = find(i)
+    lines: dict[int, list[Blob]] = {}
+    for i in order:
+        lines.setdefault(find(i), []).append(blobs[i])
+    return sorted(lines.values(), key=lambda line: np.mean([b.y + b.h / 2 for b in line]))
+
+
+def split_numbers(line: list[Blob]) -> list[list[Blob]]:
+    height = float(np.median([b.h for b in line]))
+    numbers = [[line[0]]]
+    right = line[0].right
+    for blob in line[1:]:
+        if blob.x - right > GAP_FACTOR * height:
+            numbers.append([])
+        numbers[-1].append(blob)
+        right = max(right, blob.right)
+    return numbers
+
+
+# ------------------------------------------------------------ touching digits
+
+
+def cut_candidates(blob: Blob, ref_h: float) -> list[list[tuple[int, int]]]:
+    """Ways to cut a blob into 1..6 digits, as column ranges.
+
+    Only blobs too wide for one digit get alternatives; the classifier's
+    confidence picks among them.
+    """
+    h = max(blob.h, 0.8 * ref_h)
+    aspect = blob.w / h
+    whole = [(0, blob.w)]
+    if aspect < 0.85:
+        return [whole]
+    profile = blob.mask.sum(axis=0).astype(np.float32)
+    profile = np.convolve(profile, np.ones(3, np.float32) / 3, mode="same")
+    expected = max(1, round(aspect / 0.62))
+    counts = sorted({n for n in (expected - 1, expected, expected + 1) if 1 <= n <= 6})
+    candidates = [whole] if aspect < 1.3 else []
+    for n in counts:
+        if n == 1:
+            continue
+        cuts = _cuts(profile, blob.w, n)
+        if cuts:
+            edges = [0, *cuts, blob.w]
+            candidates.append(list(zip(edges[:-1], edges[1:], strict=True)))
+    return candidates or [whole]
+
+
+def _cuts(profile: np.ndarray, width: int, n: int) -> list[int]:
+    step = width / n
+    cuts = []
+    for k in range(1, n):
+        lo = int(max(cuts[-1] + 2 if cuts else 2, k * step - 0.3 * step))
+        hi = int(min(width - 2, k * step + 0.3 * step))
+        if hi <= lo:
+            return []
+        cuts.append(lo + int(np.argmin(profile[lo:hi])))
+    return cuts
+
+
+def piece(blob: Blob, x0: int, x1: int):
+    """The tight crop (x, y, w, h, soft, mask) of a column range of a blob, or None if empty."""
+    mask = blob.mask[:, x0:x1]
+    rows = np.flatnonzero(mask.any(axis=1))
+    cols = np.flatnonzero(mask.any(axis=0))
+    if len(rows) == 0 or mask.sum() < 4:
+        return None
+    r0, r1, c0, c1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+    soft = blob.soft[r0:r1, x0 + c0 : x0 + c1]
+    return blob.x + x0 + c0, blob.y + r0, c1 - c0, r1 - r0, soft, mask[r0:r1, c0:c1]
+
+
+# ------------------------------------------------------------------ MNIST form
+
+
+def to_mnist(soft: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Normalise one digit crop the way MNIST was made; returns (28, 28) uint8."""
+    core = soft[mask] if mask.any() else soft.ravel()
+    level = float(np.percentile(core, 90)) if core.size else 1.0
+    soft = np.clip(soft / max(level * 0.85, 1e-3), 0.0, 1.0)
+    soft = _at_box(soft, 40)
+    soft = _stroke_width(soft)
+    digit = _at_box(soft, 20)
+    return _centre(digit)
+
+
+def _at_box(image: np.ndarray, box: int) -> np.ndarray:
+    h, w = image.shape
+    scale = box / max(h, w)
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    method = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    return cv2.resize(image, size, interpolation=method)
+
+
+def _stroke_width(image: np.ndarray) -> np.ndarray:
+    """Thicken hair-line pens and thin markers towards MNIST's stroke width."""
+    binary = (image > 0.5).astype(np.uint8)
+    if binary.sum() < 8:
+        return image
+    ratio = 4 * float(cv2.distanceTransform(binary, cv2.DIST_L2, 3)[binary > 0].mean()) / max(image.shape)
+    kernel = np.ones((3, 3), np.uint8)
+    if ratio < 0.65 * MNIST_STROKE:
+        steps = min(3, max(1, round((MNIST_STROKE - ratio) * 40 / 2 / 1.5)))
+        return cv2.dilate(image, kernel, iterations=steps)
+    if ratio > 1.6 * MNIST_STROKE:
+        return cv2.erode(image, kernel, iterations=1)
+    return image
+
+
+def _centre(digit: np.ndarray) -> np.ndarray:
+    total = float(digit.sum())
+    h, w = digit.shape
+    canvas = np.zeros((28, 28), np.float32)
+    if total <= 0:
+        return canvas.astype(np.uint8)
+    ys, xs = np.indices(digit.shape)
+    cy, cx = float((ys * digit).sum() / total), float((xs * digit).sum() / total)
+    shift = np.float32([[1, 0, 14 - cx], [0, 1, 14 - cy]])
+    canvas = cv2.warpAffine(digit.astype(np.float32), shift, (28, 28), flags=cv2.INTER_LINEAR, borderValue=0)
+    return np.clip(canvas * 255.0, 0, 255).astype(np.uint8)

@@ -1,0 +1,106 @@
+"""What the web views, the API and other apps call to create and change predictions."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+
+from predictor.models import Batch, Prediction
+from predictor.uploads import UploadRejected, read_upload
+
+__all__ = [
+    "UploadRejected",
+    "create_predictions",
+    "delete_prediction",
+    "enqueue_audio",
+    "enqueue_reading",
+    "rerun_prediction",
+    "set_correction",
+]
+
+log = logging.getLogger(__name__)
+
+
+def create_predictions(owner, uploaded_file, batch: Batch | None = None) -> list[Prediction]:
+    """Validate, store one Prediction per page and enqueue their reading. Raises UploadRejected."""
+    pages = read_upload(uploaded_file)
+    name = os.path.basename(getattr(uploaded_file, "name", "") or "")[:255]
+    stored: list[Prediction] = []
+    try:
+        with transaction.atomic():
+            for page in pages:
+                prediction = Prediction(
+                    owner=owner, batch=batch, original_name=name, page=page.page,
+                    width=page.width, height=page.height,
+                )  # fmt: skip
+                prediction.image.save("page.png", ContentFile(page.png), save=False)
+                stored.append(prediction)
+                prediction.save()
+                enqueue_reading(prediction.pk)
+    except Exception:
+        # The rows rolled back: do not leave their image files behind.
+        for prediction in stored:
+            prediction.image.delete(save=False)
+        raise
+    return stored
+
+
+def enqueue_reading(prediction_id) -> None:
+    """Queue the reading once the current transaction commits (at once outside one)."""
+    from predictor.tasks import read_prediction
+
+    # robust: a broker outage must not turn a stored upload into an error; the sweeper retries.
+    transaction.on_commit(lambda: read_prediction.delay(str(prediction_id)), robust=True)
+
+
+def enqueue_audio(prediction_id) -> None:
+    from predictor.tasks import make_prediction_audio
+
+    transaction.on_commit(lambda: make_prediction_audio.delay(str(prediction_id)), robust=True)
+
+
+def set_correction(prediction: Prediction, corrected_number: str) -> Prediction:
+    """Store the teacher's correction (blank resets to the machine's reading)."""
+    corrected = " ".join(corrected_number.split())
+    if corrected == prediction.corrected_number:
+        return prediction
+    old_audio = (prediction.audio.storage, prediction.audio.name) if prediction.audio else None
+    with transaction.atomic():
+        prediction.corrected_number = corrected
+        # The readout must say what the teacher sees: drop it and make a new one.
+        prediction.audio = ""
+        prediction.audio_language = prediction.audio_engine = ""
+        prediction.save(update_fields=["corrected_number", "audio", "audio_language", "audio_engine"])
+        if old_audio:
+            transaction.on_commit(lambda: old_audio[0].delete(old_audio[1]), robust=True)
+        if prediction.status == Prediction.Status.DONE:
+            enqueue_audio(prediction.pk)
+    return prediction
+
+
+def rerun_prediction(prediction: Prediction) -> Prediction:
+    """Read the image again from scratch, e.g. after the model was retrained."""
+    old_audio = (prediction.audio.storage, prediction.audio.name) if prediction.audio else None
+    with transaction.atomic():
+        # Clearing claimed_by disowns a reading in flight: its result will be discarded.
+        Prediction.objects.filter(pk=prediction.pk).update(
+            status=Prediction.Status.PENDING, error="", claimed_by="", started_at=None, finished_at=None,
+            audio="", audio_language="", audio_engine="",
+        )  # fmt: skip
+        if old_audio:
+            transaction.on_commit(lambda: old_audio[0].delete(old_audio[1]), robust=True)
+        enqueue_reading(prediction.pk)
+    prediction.refresh_from_db()
+    return prediction
+
+
+def delete_prediction(prediction: Prediction) -> None:
+    """Delete the row, then its files once the deletion is committed."""
+    files = [f for f in (prediction.image, prediction.audio) if f]
+    names = [(f.storage, f.name) for f in files]
+    with transaction.atomic():
+        prediction.delete()
+        transaction.on_commit(lambda: [storage.delete(name) for storage, name in names], robust=True)
