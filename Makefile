@@ -6,10 +6,12 @@ RUNTIME := $(VENV)/.runtime-installed
 DEV := $(VENV)/.dev-installed
 PG_URL ?= postgres://postgres@127.0.0.1:5432/digitsight
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
-TEST_ENV := DJANGO_SETTINGS_MODULE=digitsight.settings.test DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL)
+TEST_DB ?= test_digitsight
+TEST_ENV := DJANGO_SETTINGS_MODULE=digitsight.settings.test DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) \
+	DIGITSIGHT_TEST_DB=$(TEST_DB)
 SERVICES_ENV := DJANGO_SETTINGS_MODULE=digitsight.settings.local DATABASE_URL=$(PG_URL) REDIS_URL=redis://127.0.0.1:6379/0
 
-.PHONY: install install-dev run worker test lint format data train evaluate bench clean
+.PHONY: install install-dev services run worker test lint format data train evaluate bench clean
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
@@ -33,6 +35,9 @@ install: $(RUNTIME) node_modules/.package-lock.json
 install-dev: $(DEV) node_modules/.package-lock.json
 	@scripts/system-deps.sh --test
 
+services:
+	@scripts/services.sh
+
 run: install
 	@mkdir -p var
 	$(PY) manage.py migrate --noinput
@@ -43,7 +48,7 @@ run: install
 	@echo
 	$(PY) manage.py runserver 127.0.0.1:8000
 
-worker: install
+worker: install services
 	$(SERVICES_ENV) $(VENV)/bin/celery -A digitsight worker --loglevel=INFO --concurrency=2
 
 lint: install-dev
@@ -54,10 +59,13 @@ format: install-dev
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-test: install-dev lint
-	@scripts/services.sh
+test: install-dev lint services
+	@# A killed run can leave workers connected to the test database, which blocks
+	@# dropping it; --create-db then rebuilds it from the migrations.
+	@psql -h 127.0.0.1 -U postgres -qAtc "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+		WHERE datname = '$(TEST_DB)' AND pid <> pg_backend_pid()" >/dev/null
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
-	$(TEST_ENV) $(PY) -m pytest
+	$(TEST_ENV) $(PY) -m pytest --create-db
 
 data: install-dev
 	$(PY) -m ml.data
@@ -68,8 +76,7 @@ train: data
 evaluate: data
 	$(PY) -m ml.evaluate
 
-bench: install-dev
-	@scripts/services.sh
+bench: install-dev services
 	$(PY) -m ml.bench
 
 clean:

@@ -6,7 +6,7 @@ PermissionDenied (403).
 """
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import OuterRef, Q, Subquery
 from django.http import Http404
 
 from grading.models import Assignment, AudioExport, Collaborator, Submission
@@ -27,10 +27,10 @@ def assignments_for_user(user):
     """Own and shared assignments, each annotated with `shared_role` (None when owned)."""
     if not user.is_authenticated:
         return Assignment.objects.none()
-    share = Collaborator.objects.filter(assignment=OuterRef("pk"), user=user)
+    share = Collaborator.objects.filter(assignment=OuterRef("pk"), user=user).values("role")[:1]
     return (
-        Assignment.objects.annotate(is_shared=Exists(share))
-        .filter(Q(owner=user) | Q(is_shared=True))
+        Assignment.objects.annotate(shared_role=Subquery(share))
+        .filter(Q(owner=user) | Q(shared_role__isnull=False))
         .select_related("owner")
     )
 
@@ -69,9 +69,7 @@ def get_assignment_for_user(user, pk, write=False, manage=False) -> Assignment:
 
 
 def get_submission_for_user(user, pk, write=False, manage=False) -> Submission:
-    submission = (
-        Submission.objects.select_related("assignment__owner", "prediction").filter(pk=pk).first()
-    )
+    submission = Submission.objects.select_related("assignment__owner", "prediction").filter(pk=pk).first()
     if submission is None:
         raise Http404("No such submission.")
     check(user, submission.assignment, _need(write, manage))

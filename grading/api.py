@@ -70,7 +70,10 @@ class SubmissionList(generics.ListCreateAPIView):
         upload.is_valid(raise_exception=True)
         try:
             created = services.add_submissions(
-                assignment, request.user, upload.validated_data["image"], upload.validated_data.get("student", "")
+                assignment,
+                request.user,
+                upload.validated_data["image"],
+                upload.validated_data.get("student", ""),
             )
         except UploadRejected as exc:
             raise ValidationError({"image": [str(exc)]})
@@ -137,7 +140,9 @@ class CollaboratorList(generics.ListCreateAPIView):
 class CollaboratorDetail(APIView):
     def share(self, request, pk, user_id, manage=True):
         assignment = access.get_assignment_for_user(request.user, pk, manage=manage)
-        share = Collaborator.objects.filter(assignment=assignment, user_id=user_id).select_related("user").first()
+        share = (
+            Collaborator.objects.filter(assignment=assignment, user_id=user_id).select_related("user").first()
+        )
         if share is None:
             from django.http import Http404
 
@@ -157,6 +162,7 @@ class CollaboratorDetail(APIView):
         share.save(update_fields=["role"])
         return Response(CollaboratorSerializer(share).data)
 
+    @extend_schema(responses={204: None})
     def delete(self, request, pk, user_id):
         self.share(request, pk, user_id).delete()
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -72,7 +72,7 @@ class AssignmentForm(forms.ModelForm):
         if self.instance.pk:
             self.initial["answer_key_text"] = "\n".join(self.instance.answer_key)
             self.initial["points_text"] = "\n".join(f"{p:g}" for p in self.instance.points or [])
-        for name, field in self.fields.items():
+        for field in self.fields.values():
             field.widget.attrs.setdefault("class", "")
             field.widget.attrs["class"] += " form-control"
 
@@ -89,7 +89,9 @@ class AssignmentForm(forms.ModelForm):
         cleaned = super().clean()
         key = cleaned.get("answer_key_text")
         if key is not None:
-            values = [v for line in _lines(cleaned.get("points_text", "")) for v in line.split(",") if v.strip()]
+            values = [
+                v for line in _lines(cleaned.get("points_text", "")) for v in line.split(",") if v.strip()
+            ]
             try:
                 cleaned["points"] = parse_points(values, len(key))
             except forms.ValidationError as exc:
@@ -150,7 +152,9 @@ def find_teacher(who: str):
     who = (who or "").strip()
     if not who:
         return None
-    matches = list(get_user_model().objects.filter(Q(username=who) | Q(email__iexact=who), is_active=True)[:2])
+    matches = list(
+        get_user_model().objects.filter(Q(username=who) | Q(email__iexact=who), is_active=True)[:2]
+    )
     # An e-mail shared by two accounts is ambiguous: better no share than the wrong teacher.
     return matches[0] if len(matches) == 1 else None
 
@@ -187,4 +191,6 @@ class StudentForm(forms.Form):
 class GroupMarkForm(forms.Form):
     question = forms.IntegerField(min_value=1)
     value = forms.CharField(required=False, max_length=40)
-    correct = forms.TypedChoiceField(choices=[("1", "correct"), ("0", "incorrect")], coerce=lambda v: v == "1")
+    correct = forms.TypedChoiceField(
+        choices=[("1", "correct"), ("0", "incorrect")], coerce=lambda v: v == "1"
+    )

@@ -108,7 +108,12 @@ def field_accuracy(pairs: Iterable[tuple[str, str]]) -> dict:
         "share": corrected / total if total else None,
         "unaligned": unaligned,
         "by_digit": [
-            {"digit": d, "read": read[d], "corrected": changed[d], "share": changed[d] / read[d] if read[d] else None}
+            {
+                "digit": d,
+                "read": read[d],
+                "corrected": changed[d],
+                "share": changed[d] / read[d] if read[d] else None,
+            }
             for d in DIGITS
         ],
     }

@@ -197,7 +197,12 @@ def _answer(key: Key, index: int, reading: Reading, override: Mapping | None, th
 
 
 def _extra(position: int, reading: Reading) -> dict:
-    return {"position": position, "predicted": reading.text, "confidence": reading.confidence, "box": reading.box}
+    return {
+        "position": position,
+        "predicted": reading.text,
+        "confidence": reading.confidence,
+        "box": reading.box,
+    }
 
 
 def _reasons(answers: list[dict], read: int, questions: int) -> list[str]:

@@ -22,7 +22,9 @@ class AssignmentSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "created_at", "updated_at"]
 
     def get_role(self, obj) -> str:
-        return getattr(obj, "role", None) or ("owner" if obj.owner_id == self.context["request"].user.pk else "")
+        if obj.owner_id == self.context["request"].user.pk:
+            return "owner"
+        return getattr(obj, "role", None) or getattr(obj, "shared_role", None) or ""
 
     def get_submissions(self, obj) -> int:
         return obj.submissions.count()

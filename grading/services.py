@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 
 def student_from_filename(filename: str) -> str:
-    """"ana_lopez.jpg" -> "Ana Lopez"."""
+    """ "ana_lopez.jpg" -> "Ana Lopez"."""
     words = re.split(r"[_\-.\s]+", Path(filename or "").stem)
     return " ".join(w[:1].upper() + w[1:] for w in words if w)[:180] or "Student"
 
@@ -30,7 +30,9 @@ def student_name(filename: str, page: int | None, pages: int, given: str = "") -
     return f"{base} p.{page}" if pages > 1 and page else base
 
 
-def add_submissions(assignment: Assignment, uploaded_by, uploaded_file, student: str = "") -> list[Submission]:
+def add_submissions(
+    assignment: Assignment, uploaded_by, uploaded_file, student: str = ""
+) -> list[Submission]:
     """One submission per page of one uploaded file; raises predictor's UploadRejected.
 
     The pages' predictions belong to the assignment's owner so the files stay with the
@@ -179,7 +181,10 @@ def mark_group(assignment: Assignment, question: int, value: str, correct: bool)
 
 def question_stats(assignment: Assignment) -> list[dict]:
     graded = assignment.submissions.filter(status=Submission.Status.GRADED).values_list("answers", flat=True)
-    return scoring.question_stats(graded, len(assignment.answer_key))
+    stats = scoring.question_stats(graded, len(assignment.answer_key))
+    for row, expected in zip(stats, assignment.answer_key, strict=True):
+        row["expected"] = expected
+    return stats
 
 
 def next_needing_review(assignment: Assignment, after: Submission | None = None) -> Submission | None:

@@ -17,7 +17,9 @@ urlpatterns = [
     path("assignments/<int:pk>/groups/mark/", views.mark_group, name="mark_group"),
     path("assignments/<int:pk>/grades.csv", views.grades_csv, name="grades_csv"),
     path("assignments/<int:pk>/audio/", views.audio_export_create, name="audio_export_create"),
-    path("assignments/<int:pk>/audio/<uuid:export_id>/", views.audio_export_detail, name="audio_export_detail"),
+    path(
+        "assignments/<int:pk>/audio/<uuid:export_id>/", views.audio_export_detail, name="audio_export_detail"
+    ),
     path(
         "assignments/<int:pk>/audio/<uuid:export_id>/download/",
         views.audio_export_download,

@@ -123,7 +123,9 @@ def class_upload(request, pk):
             return redirect("grading:assignment_detail", pk=pk)
         form.add_error("pages", "No page could be read.")
     status = 400 if request.method == "POST" else 200
-    return render(request, "grading/class_upload.html", {"assignment": assignment, "form": form}, status=status)
+    return render(
+        request, "grading/class_upload.html", {"assignment": assignment, "form": form}, status=status
+    )
 
 
 @login_required
@@ -183,7 +185,9 @@ def mark_group(request, pk):
     if not form.is_valid():
         return HttpResponse("Invalid group.", status=400)
     question = _question_param(form.cleaned_data["question"], assignment)
-    count = services.mark_group(assignment, question, form.cleaned_data["value"], form.cleaned_data["correct"])
+    count = services.mark_group(
+        assignment, question, form.cleaned_data["value"], form.cleaned_data["correct"]
+    )
     verdict = "correct" if form.cleaned_data["correct"] else "incorrect"
     messages.success(request, f"Question {question}: {count} answer(s) marked {verdict}.")
     return redirect(f"{reverse('grading:answer_groups', args=[pk])}?q={question}")
@@ -215,7 +219,9 @@ def _boxes(submission) -> list[dict]:
         for a in submission.answers
         if a.get("box")
     ]
-    boxes += [{"box": e["box"], "label": "extra", "css": "extra"} for e in submission.extra_answers if e.get("box")]
+    boxes += [
+        {"box": e["box"], "label": "extra", "css": "extra"} for e in submission.extra_answers if e.get("box")
+    ]
     return boxes
 
 
@@ -266,7 +272,7 @@ def submission_reviewed(request, pk):
 @login_required
 @require_POST
 def submission_rename(request, pk):
-    submission = access.get_submission_for_user(request.user, pk, write=True)
+    access.get_submission_for_user(request.user, pk, write=True)
     form = StudentForm(request.POST)
     if form.is_valid():
         Submission.objects.filter(pk=pk).update(student=form.cleaned_data["student"].strip())
@@ -326,7 +332,10 @@ def audio_export_download(request, pk, export_id):
     if export.status != AudioExport.Status.DONE or not export.file:
         raise Http404("The export is not ready.")
     return FileResponse(
-        export.file.open("rb"), as_attachment=True, filename=f"readouts-{pk}.zip", content_type="application/zip"
+        export.file.open("rb"),
+        as_attachment=True,
+        filename=f"readouts-{pk}.zip",
+        content_type="application/zip",
     )
 
 
@@ -394,4 +403,3 @@ def model_report_image(request, name):
     if path is None:
         raise Http404("No such report image. Run `make evaluate`.")
     return FileResponse(path.open("rb"), content_type="image/png")
-

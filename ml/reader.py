@@ -26,7 +26,11 @@ import numpy as np
 
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "artifacts"
 MAX_WORK_SIDE = 1200  # photos are read at most this big: enough for 7 lines of digits
-MIN_WORK_SIDE = 112  # tiny images (a raw 28x28 digit) are enlarged to this
+MIN_WORK_SIDE = 112
+# Log-probability a split must gain per extra digit, and the width/height beyond which one digit is
+# implausibly wide: together they stop wide single digits being cut and let touching ones be.
+SPLIT_COST = 0.7
+WIDE_DIGIT = 1.25  # tiny images (a raw 28x28 digit) are enlarged to this
 
 
 class UnreadableImage(ValueError):
@@ -89,7 +93,9 @@ def load_image(source, max_pixels: int = 40_000_000) -> tuple[np.ndarray, tuple[
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise UnreadableImage("The image is far too large to read (too many pixels).")
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-            raise UnreadableImage("This file is not an image we can read. Please upload a JPEG, PNG or WebP photo.")
+            raise UnreadableImage(
+                "This file is not an image we can read. Please upload a JPEG, PNG or WebP photo."
+            )
     width, height = image.size
     if width * height > max_pixels:
         raise UnreadableImage(
@@ -240,12 +246,12 @@ def _best(candidates: list[list[dict]], blob_h: int) -> list[dict]:
         return []
 
     def score(candidate):
-        total = 0.0
+        total = -SPLIT_COST * (len(candidate) - 1)
         for crop in candidate:
             total += math.log(max(crop["confidence"], 1e-6))
             aspect = crop["width"] / max(blob_h, 1)
-            if aspect > 1.0:
-                total -= 4.0 * (aspect - 1.0)
+            if aspect > WIDE_DIGIT:
+                total -= 2.0 * (aspect - WIDE_DIGIT)
         return total
 
     return max(candidates, key=score)

@@ -30,6 +30,7 @@ CRASH_MESSAGE = (
     "The reader could not process this image ({kind}). Try “Re-run”; if it fails again, "
     "take a sharper, well-lit photo of the numbers."
 )
+ENGINE_MESSAGE = "The reading engine is not available right now. Try “Re-run” in a few minutes."
 TIMEOUT_MESSAGE = "Reading this image took too long. Try a smaller photo or a single page."
 
 
@@ -44,7 +45,6 @@ def read(prediction_id, token: str | None = None) -> str:
     prediction = claim(prediction_id, token)
     if prediction is None:
         return "skipped"
-    inject_fault(prediction.pk)
     try:
         result, version = _run_reader(prediction)
     except TRANSIENT_ERRORS:
@@ -84,19 +84,29 @@ def _claimable(prediction: Prediction, token: str, stale) -> bool:
     return prediction.claimed_by == token or not prediction.started_at or prediction.started_at < stale
 
 
+class EngineUnavailable(RuntimeError):
+    """The reader cannot start (e.g. no model file yet): not the image's fault."""
+
+
 def _run_reader(prediction: Prediction) -> tuple[dict, str]:
-    reader = load_reader()
+    try:
+        reader = load_reader()
+    except (OSError, ImportError) as exc:
+        raise EngineUnavailable(str(exc)) from exc
     with prediction.image.open("rb") as handle:
         data = handle.read()
+    inject_fault(prediction.pk)
     return reader.read(data), str(getattr(reader, "model_version", ""))
 
 
 def _failure_message(exc: Exception) -> str:
-    from ml import reader as ml_reader
+    from ml.reader import UnreadableImage
 
-    unreadable = getattr(ml_reader, "UnreadableImage", None)
-    if unreadable is not None and isinstance(exc, unreadable):
+    if isinstance(exc, UnreadableImage):
         return str(exc) or "The image could not be read."
+    if isinstance(exc, EngineUnavailable):
+        log.error("reader unavailable: %s", exc)
+        return ENGINE_MESSAGE
     log.exception("reader crashed", exc_info=exc)
     return CRASH_MESSAGE.format(kind=type(exc).__name__)
 

@@ -133,16 +133,21 @@ def _read_pdf(data: bytes) -> list[UploadedPage]:
     try:
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
-        message = (
-            "The PDF is password-protected."
-            if "password" in str(exc).lower()
-            else ("The PDF is damaged and cannot be read.")
-        )
-        raise UploadRejected(message) from exc
+        raise UploadRejected(_pdf_error(exc)) from exc
     try:
         return _render_pages(pdf)
     finally:
         pdf.close()
+
+
+def _pdf_error(exc) -> str:
+    code = getattr(exc, "err_code", None)
+    if code == 0:
+        # PDFium refuses a well-formed document with an empty page tree, reporting "success".
+        return "The PDF has no pages."
+    if code == 4:  # FPDF_ERR_PASSWORD
+        return "The PDF is password-protected. Please upload an unprotected copy."
+    return "The PDF is damaged and cannot be read."
 
 
 def _render_pages(pdf) -> list[UploadedPage]:

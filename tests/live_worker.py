@@ -87,11 +87,14 @@ def celery_on_redis(settings):
 
     if not settings.REDIS_URL:
         pytest.skip("REDIS_URL is not set")
-    app.conf.task_always_eager = False
+    # Celery reads CELERY_-prefixed Django settings before its own keys, so
+    # `app.conf.task_always_eager = False` would be shadowed: change the setting
+    # (the `settings` fixture restores it).
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    assert not app.conf.task_always_eager
     with app.connection_for_write() as conn:
         conn.default_channel.queue_purge("celery")
     yield app
-    app.conf.task_always_eager = True
 
 
 @pytest.fixture

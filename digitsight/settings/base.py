@@ -163,6 +163,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a `status` field with different choices: name each enum.
+    "ENUM_NAME_OVERRIDES": {
+        "PredictionStatusEnum": "predictor.models.Prediction.Status",
+        "SubmissionStatusEnum": "grading.models.Submission.Status",
+        "AudioExportStatusEnum": "grading.models.AudioExport.Status",
+    },
 }
 
 # --- E-mail (password reset). Console locally; SMTP settings in production.

@@ -1,0 +1,157 @@
+"""Speed of the reading path (`make bench`).
+
+    python -m ml.bench [--photos 200]
+
+Measures the CLI cold start (process start to first result, in a fresh
+subprocess), the marginal time per photo and digits per second in a warm
+process on one thread, peak RSS, and the same digits classified by Keras
+`model.predict` one digit at a time (skipped when TensorFlow or a Keras
+model file is unavailable).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+KERAS_CANDIDATES = (Path("ml/artifacts/digits.keras"), Path("var/train/checkpoint.keras"))
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--photos", type=int, default=200)
+    parser.add_argument("--keras-digits", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=7)
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> dict:
+    args = parse_args(argv)
+    import cv2
+
+    from ml import synth
+    from ml.reader import Reader
+
+    cv2.setNumThreads(1)  # one core: the figure a single Celery worker process sees
+    rng = np.random.default_rng(args.seed)
+    photos = [synth.make_sample(rng, "mixed") for _ in range(args.photos)]
+    sheets = [synth.make_sample(rng, "worksheet") for _ in range(max(10, args.photos // 10))]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "photo.jpg"
+        path.write_bytes(photos[0].image)
+        cold = [_cold_start(path) for _ in range(3)]
+    reader = Reader()
+    reader.read(photos[0].image)  # warm-up: allocate tensors once
+    report = {
+        "model_version": reader.model_version,
+        "cold_start_ms": float(np.median([c[0] for c in cold])),
+        "cli_peak_rss_mb": float(max(c[1] for c in cold)),
+        "number_photo": _throughput(reader, photos),
+        "worksheet_photo": _throughput(reader, sheets),
+        "peak_rss_mb": _rss_mb(resource.RUSAGE_SELF),
+    }
+    report["keras"] = _keras_comparison(reader, photos, args.keras_digits)
+    _print(report)
+    return report
+
+
+def _cold_start(path: Path) -> tuple[float, float]:
+    """Wall time of `python -m ml.predict --json PATH` and its peak RSS (MB)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "ml.predict", "--json", str(path)], capture_output=True, text=True, check=False
+    )
+    elapsed = (time.perf_counter() - started) * 1000
+    if done.returncode != 0:
+        raise SystemExit(f"ml.predict failed: {done.stderr or done.stdout}")
+    json.loads(done.stdout.splitlines()[0])
+    return elapsed, max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+
+
+def _throughput(reader, samples) -> dict:
+    times, digits = [], 0
+    for sample in samples:
+        started = time.perf_counter()
+        result = reader.read(sample.image)
+        times.append((time.perf_counter() - started) * 1000)
+        digits += sum(len(n["digits"]) for n in result["numbers"])
+    return {
+        "photos": len(samples),
+        "median_ms": float(np.median(times)),
+        "p90_ms": float(np.percentile(times, 90)),
+        "digits_per_s": digits / (sum(times) / 1000),
+    }
+
+
+def _rss_mb(who) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024
+
+
+def _keras_comparison(reader, samples, count: int) -> dict | None:
+    """LiteRT on one batch versus Keras model.predict per digit, on the same crops."""
+    model_file = next((p for p in KERAS_CANDIDATES if p.exists()), None)
+    if model_file is None:
+        return {"skipped": "no Keras model file (" + ", ".join(map(str, KERAS_CANDIDATES)) + ")"}
+    try:
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        import keras
+    except ImportError:
+        return {"skipped": "TensorFlow/Keras is not installed"}
+    from ml import synth
+
+    digits = np.stack(synth.test_digits()[0][:count])
+    model = keras.models.load_model(model_file)
+    x = (digits.astype(np.float32) / 255.0)[..., None]
+    model.predict(x[:1], verbose=0)
+    started = time.perf_counter()
+    for one in x:
+        model.predict(one[None], verbose=0)
+    keras_ms = (time.perf_counter() - started) * 1000 / count
+    reader.classifier.predict(digits)
+    started = time.perf_counter()
+    reader.classifier.predict(digits)
+    litert_ms = (time.perf_counter() - started) * 1000 / count
+    return {
+        "model_file": str(model_file),
+        "digits": count,
+        "keras_predict_per_digit_ms": keras_ms,
+        "litert_batched_per_digit_ms": litert_ms,
+        "speedup": keras_ms / litert_ms,
+    }
+
+
+def _print(report: dict) -> None:
+    print(f"model {report['model_version']}")
+    print(f"CLI cold start (process start -> first result): {report['cold_start_ms']:.0f} ms")
+    print(
+        f"CLI peak RSS: {report['cli_peak_rss_mb']:.0f} MB; "
+        f"bench process peak RSS: {report['peak_rss_mb']:.0f} MB"
+    )
+    for key in ("number_photo", "worksheet_photo"):
+        row = report[key]
+        print(
+            f"{key:16s} median {row['median_ms']:.1f} ms, p90 {row['p90_ms']:.1f} ms, "
+            f"{row['digits_per_s']:.0f} digits/s ({row['photos']} photos, 1 thread)"
+        )
+    keras = report["keras"]
+    if keras and "skipped" not in keras:
+        print(
+            f"Keras model.predict per digit {keras['keras_predict_per_digit_ms']:.2f} ms vs LiteRT batched "
+            f"{keras['litert_batched_per_digit_ms']:.3f} ms/digit: {keras['speedup']:.0f}x"
+        )
+    else:
+        print(f"Keras comparison skipped: {keras['skipped']}")
+
+
+if __name__ == "__main__":
+    main()
