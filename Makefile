@@ -59,7 +59,7 @@ format: install-dev
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-test: install-dev lint services
+test: install-dev lint services data
 	@# A killed run can leave workers connected to the test database, which blocks
 	@# dropping it; --create-db then rebuilds it from the migrations.
 	@psql -h 127.0.0.1 -U postgres -qAtc "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
@@ -76,8 +76,14 @@ train: data
 evaluate: data
 	$(PY) -m ml.evaluate
 
-bench: install-dev services
+# Figures, not pass/fail: the recognizer, the history page at 5,000 rows, then
+# the whole stack (gunicorn + 2 Celery processes on Postgres + Redis) under load.
+bench: install-dev services data
 	$(PY) -m ml.bench
+	$(SERVICES_ENV) $(PY) manage.py migrate --noinput -v0
+	$(SERVICES_ENV) $(PY) manage.py bench_history --rows 5000
+	$(PY) scripts/bench_load.py --teachers 5 --photos 50 --out var/reports/load-50.json
+	$(PY) scripts/bench_load.py --teachers 50 --photos 500 --out var/reports/load-500.json
 
 clean:
 	rm -rf var/static var/reports .pytest_cache

@@ -13,7 +13,6 @@ Bounded: every loop stops at --timeout seconds.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import signal
@@ -27,7 +26,6 @@ from pathlib import Path
 
 import numpy as np
 import requests
-from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -54,12 +52,11 @@ def make_photos(count: int, seed: int = 3) -> list[tuple[bytes, str]]:
     from ml import synth
 
     rng = np.random.default_rng(seed)
+    conditions = [c for c in synth.CONDITIONS if c != "worksheet"]
     photos = []
-    for _ in range(min(count, 60)):
-        image, truth = synth.random_photo(rng)
-        buffer = io.BytesIO()
-        Image.fromarray(image).convert("RGB").save(buffer, "JPEG", quality=85)
-        photos.append((buffer.getvalue(), truth))
+    for i in range(min(count, 60)):
+        sample = synth.make_sample(rng, conditions[i % len(conditions)])
+        photos.append((sample.image, " ".join(sample.labels)))
     return [photos[i % len(photos)] for i in range(count)]
 
 
@@ -80,10 +77,9 @@ def service_env(args) -> dict:
 
 
 def prepare_database(args, env) -> None:
-    subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"DROP DATABASE IF EXISTS {args.database}"],
-                   check=True)  # fmt: skip
-    subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"CREATE DATABASE {args.database}"],
-                   check=True)  # fmt: skip
+    psql = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc"]
+    subprocess.run([*psql, f"DROP DATABASE IF EXISTS {args.database}"], check=True)
+    subprocess.run([*psql, f"CREATE DATABASE {args.database}"], check=True)
     manage = [sys.executable, "manage.py"]
     subprocess.run([*manage, "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
     script = (
@@ -102,7 +98,7 @@ def start_services(args, env) -> list[subprocess.Popen]:
     web = [sys.executable, "-m", "gunicorn", "digitsight.wsgi:application", "--bind",
            f"127.0.0.1:{args.port}", "--workers", str(args.web_workers), "--timeout", "60"]  # fmt: skip
     worker = [sys.executable, "-m", "celery", "-A", "digitsight", "worker", "--pool=prefork",
-              f"--concurrency={args.workers}", "--loglevel=WARNING", "--without-gossip", "--without-mingle"]  # fmt: skip
+              f"--concurrency={args.workers}", "--loglevel=WARNING", "--without-gossip"]  # fmt: skip
     procs = []
     for name, command in (("web", web), ("worker", worker)):
         log = (logs / f"{name}.log").open("wb")
@@ -112,10 +108,11 @@ def start_services(args, env) -> list[subprocess.Popen]:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            requests.get(f"{base}/accounts/login/", timeout=2)
+            requests.get(f"{base}/accounts/login/", timeout=10)
             return procs
-        except requests.ConnectionError:
-            time.sleep(0.3)
+        except requests.RequestException:
+            time.sleep(0.5)
+    stop_services(procs)
     raise RuntimeError("gunicorn did not start; see var/bench-logs/web.log")
 
 
@@ -151,7 +148,9 @@ class Teacher:
     def __init__(self, base: str, index: int, stats: dict, lock: threading.Lock, deadline: float):
         self.base, self.stats, self.lock, self.deadline = base, stats, lock, deadline
         self.session = requests.Session()
-        token = self._call("post", "/api/auth/token/", json={"username": f"bench{index}", "password": PASSWORD})
+        token = self._call(
+            "post", "/api/auth/token/", json={"username": f"bench{index}", "password": PASSWORD}
+        )
         self.session.headers["Authorization"] = f"Token {token.json()['token']}"
 
     def _call(self, method: str, path: str, **kwargs) -> requests.Response:
