@@ -29,8 +29,11 @@ MAX_WORK_SIDE = 1200  # photos are read at most this big: enough for 7 lines of 
 MIN_WORK_SIDE = 112
 # Log-probability a split must gain per extra digit, and the width/height beyond which one digit is
 # implausibly wide: together they stop wide single digits being cut and let touching ones be.
-SPLIT_COST = 0.7
-WIDE_DIGIT = 1.25  # tiny images (a raw 28x28 digit) are enlarged to this
+DIGIT_COST = 0.7
+WIDE_DIGIT = 1.0  # width / line height beyond which one digit is implausibly wide
+WIDE_PENALTY = 4.0
+SHORT_DIGIT = 0.6  # height / line height below which a piece is implausible as a whole digit
+SHORT_PENALTY = 10.0
 
 
 class UnreadableImage(ValueError):
@@ -208,53 +211,83 @@ class Reader:
         if not blobs:
             return []
         to_original = _box_mapper(affine, width / array.shape[1], height / array.shape[0], width, height)
-        ref_h = float(np.median([b.h for b in blobs]))
-        plans = _plan(blobs, ref_h)
-        crops = [crop for plan in plans.values() for candidate in plan for crop in candidate]
+        heights = _line_heights(blobs)
+        plans = _plan(blobs, heights)
+        crops = [crop for _, runs in plans.values() for crop in runs.values() if crop is not None]
+        if not crops:
+            return []  # only specks too small to be digits: nothing to classify
         probabilities = self.classifier.predict(np.stack([c["image"] for c in crops]))
         for crop, p in zip(crops, probabilities, strict=True):
             crop["digit"], crop["confidence"] = int(p.argmax()), float(p.max())
-        chosen = {key: _best(plan, blob_h) for key, (plan, blob_h) in _with_heights(plans, blobs).items()}
+        chosen = {key: _best(count, runs, heights[key]) for key, (count, runs) in plans.items()}
         return _assemble(blobs, chosen, to_original)
 
 
-def _plan(blobs, ref_h: float) -> dict[int, list[list[dict]]]:
-    """Every candidate segmentation of every blob, each a list of digit crops."""
+def _line_heights(blobs) -> list[float]:
+    """Each blob's reference digit height: the median blob height of its text line."""
+    from ml import segment
+
+    index_of = {id(b): i for i, b in enumerate(blobs)}
+    heights = [float(b.h) for b in blobs]
+    for line in segment.group_lines(blobs):
+        height = float(np.median([b.h for b in line]))
+        for blob in line:
+            heights[index_of[id(blob)]] = height
+    return heights
+
+
+def _plan(blobs, heights: list[float]) -> dict[int, tuple[int, dict]]:
+    """Every blob's segmentation lattice: {(i, j): digit crop} for the runs between its cuts."""
     from ml import segment
 
     plans = {}
     for index, blob in enumerate(blobs):
-        candidates = []
-        for ranges in segment.cut_candidates(blob, ref_h):
-            pieces = [segment.piece(blob, x0, x1) for x0, x1 in ranges]
-            if any(p is None for p in pieces):
-                continue
-            candidates.append(
-                [{"box": p[:4], "image": segment.to_mnist(p[4], p[5]), "width": p[2]} for p in pieces]
-            )
-        plans[index] = candidates
+        count, runs = segment.lattice(blob, heights[index])
+        plans[index] = (
+            count,
+            {
+                key: None
+                if p is None
+                else {"box": p[:4], "image": segment.to_mnist(p[4], p[5]), "width": p[2], "height": p[3]}
+                for key, p in runs.items()
+            },
+        )
     return plans
 
 
-def _with_heights(plans, blobs):
-    return {key: (plan, blobs[key].h) for key, plan in plans.items()}
+def _run_score(crop: dict, ref_h: float) -> float:
+    """Log-probability that a run is one digit: the model's confidence and a prior on digit shapes."""
+    score = math.log(max(crop["confidence"], 1e-6)) - DIGIT_COST
+    aspect = crop["width"] / max(ref_h, 1.0)
+    if aspect > WIDE_DIGIT:
+        score -= WIDE_PENALTY * (aspect - WIDE_DIGIT)
+    tall = crop["height"] / max(ref_h, 1.0)
+    if tall < SHORT_DIGIT:
+        score -= SHORT_PENALTY * (SHORT_DIGIT - tall)
+    return score
 
 
-def _best(candidates: list[list[dict]], blob_h: int) -> list[dict]:
-    """The split whose digits the model is surest of, with a prior on digit shapes."""
-    if not candidates:
+def _best(count: int, runs: dict, ref_h: float) -> list[dict]:
+    """The sequence of runs from the first cut to the last that reads best (dynamic programme)."""
+    best = [0.0] + [-math.inf] * (count - 1)
+    came = [None] * count
+    for j in range(1, count):
+        for i in range(j):
+            if (i, j) not in runs or best[i] == -math.inf:
+                continue
+            crop = runs[(i, j)]
+            total = best[i] + (0.0 if crop is None else _run_score(crop, ref_h))
+            if total > best[j]:
+                best[j], came[j] = total, i
+    if count < 2 or came[-1] is None:
         return []
-
-    def score(candidate):
-        total = -SPLIT_COST * (len(candidate) - 1)
-        for crop in candidate:
-            total += math.log(max(crop["confidence"], 1e-6))
-            aspect = crop["width"] / max(blob_h, 1)
-            if aspect > WIDE_DIGIT:
-                total -= 2.0 * (aspect - WIDE_DIGIT)
-        return total
-
-    return max(candidates, key=score)
+    digits, j = [], count - 1
+    while j:
+        i = came[j]
+        if runs[(i, j)] is not None:
+            digits.append(runs[(i, j)])
+        j = i
+    return digits[::-1]
 
 
 def _assemble(blobs, chosen: dict[int, list[dict]], to_original) -> list[dict]:

@@ -262,56 +262,119 @@ def split_numbers(line: list[Blob]) -> list[list[Blob]]:
 
 
 # ------------------------------------------------------------ touching digits
+#
+# Touching and overlapping digits are over-segmented, then re-assembled by the
+# classifier: `seams` proposes curved cuts through the blob (minimum-ink paths
+# from top to bottom, so a cut can follow the slanted gap between overlapping
+# digits), and `lattice` lists every run of consecutive pieces narrow enough
+# to be one digit. The reader classifies all runs in one batch and a dynamic
+# programme picks the sequence of runs that explains the whole blob best.
+
+SEAM_DRIFT = 0.15  # cost of one column of sideways drift, in units of one ink pixel crossed
+SEAM_BAND = 0.25  # a cut strays at most this many line heights from its anchor column
+MAX_RUN_WIDTH = 1.6  # a run wider than this many line heights is never one digit
 
 
-def cut_candidates(blob: Blob, ref_h: float) -> list[list[tuple[int, int]]]:
-    """Ways to cut a blob into 1..6 digits, as column ranges.
+def seams(blob: Blob, ref_h: float, limit: int | None = None) -> list[np.ndarray]:
+    """Curved cuts through a blob, left to right, each one cut column per row.
 
-    Only blobs too wide for one digit get alternatives; the classifier's
-    confidence picks among them.
+    A cut s keeps the pixels of row r with column < s[r] on its left. The
+    first and last cuts are the blob's edges. Inner cuts are minimum-cost
+    top-to-bottom paths (cost: the ink they cross plus a small price per
+    sideways step), kept when they are local optima, split the ink
+    non-trivially and are not near-copies of a cheaper cut.
     """
-    h = max(blob.h, 0.8 * ref_h)
-    aspect = blob.w / h
-    whole = [(0, blob.w)]
-    if aspect < 0.85:
-        return [whole]
-    profile = blob.mask.sum(axis=0).astype(np.float32)
-    profile = np.convolve(profile, np.ones(3, np.float32) / 3, mode="same")
-    expected = max(1, round(aspect / 0.62))
-    counts = sorted({n for n in (expected - 1, expected, expected + 1) if 1 <= n <= 6})
-    candidates = [whole] if aspect < 2.2 else []
-    for n in counts:
-        if n == 1:
+    h, w = blob.mask.shape
+    edges = [np.zeros(h, np.int32), np.full(h, w, np.int32)]
+    if w < 0.4 * ref_h or w < 6:
+        return edges
+    ink = np.maximum(blob.mask.astype(np.float32), blob.soft)
+    padded = np.pad(ink, ((0, 0), (1, 1)))
+    # The cut at boundary s lies between columns s-1 and s: it severs a stroke
+    # only where ink lies on both sides.
+    step = np.minimum(padded[:, :-1], padded[:, 1:])  # (h, w + 1)
+    # One cut per anchor column, confined to a band around it so that cuts
+    # spread over the whole blob instead of all finding the same cheapest gap.
+    band = max(2, round(SEAM_BAND * ref_h))
+    anchors = np.arange(0, w + 1, max(1, round(ref_h / 16)))
+    outside = np.full((h, band), np.inf, np.float32)
+    wide = np.concatenate([outside, step, outside], axis=1)
+    offsets = np.arange(2 * band + 1)
+    local = wide[:, anchors[:, None] + offsets[None, :]]  # (h, anchors, 2 band + 1)
+    total = local[0].copy()
+    back = np.zeros(local.shape, np.int8)
+    inf = np.full((len(anchors), 1), np.inf, np.float32)
+    for r in range(1, h):
+        prev = total
+        options = np.stack(
+            [prev, np.hstack([inf, prev[:, :-1]]) + SEAM_DRIFT, np.hstack([prev[:, 1:], inf]) + SEAM_DRIFT]
+        )
+        choice = options.argmin(axis=0)
+        total = local[r] + np.take_along_axis(options, choice[None], axis=0)[0]
+        back[r] = np.array([0, -1, 1], np.int8)[choice]
+    pos = total.argmin(axis=1)
+    cost = total[np.arange(len(anchors)), pos]
+    paths = np.zeros((len(anchors), h), np.int32)
+    for r in range(h - 1, -1, -1):
+        paths[:, r] = anchors - band + pos
+        pos = pos + back[r, np.arange(len(anchors)), pos]
+    finite = np.isfinite(cost)
+    paths, cost = paths[finite], cost[finite]
+    area = float(blob.mask.sum())
+    row_ink = np.pad(np.cumsum(blob.mask, axis=1), ((0, 0), (1, 0)))  # ink left of each boundary
+    left = row_ink[np.arange(h)[None, :], np.clip(paths, 0, w)].sum(axis=1)
+    useful = (left > 0.04 * area) & (left < 0.96 * area)
+    spacing = max(2.0, 0.12 * ref_h)
+    limit = limit or max(4, 3 * round(w / (0.6 * ref_h)) + 2)
+    chosen: list[np.ndarray] = []
+    for s in np.argsort(cost, kind="stable"):
+        if not useful[s]:
             continue
-        cuts = _cuts(profile, blob.w, n)
-        if cuts:
-            edges = [0, *cuts, blob.w]
-            candidates.append(list(zip(edges[:-1], edges[1:], strict=True)))
-    return candidates or [whole]
+        if any(np.abs(paths[s] - c).mean() < spacing for c in chosen):
+            continue
+        chosen.append(paths[s])
+        if len(chosen) >= limit:
+            break
+    chosen.sort(key=lambda p: float(p.mean()))
+    result = [edges[0]]
+    for path in chosen:  # cuts must not cross: each stays right of the previous one
+        result.append(np.maximum(path, result[-1]))
+    result.append(edges[1])
+    return result
 
 
-def _cuts(profile: np.ndarray, width: int, n: int) -> list[int]:
-    step = width / n
-    cuts = []
-    for k in range(1, n):
-        lo = int(max(cuts[-1] + 2 if cuts else 2, k * step - 0.3 * step))
-        hi = int(min(width - 2, k * step + 0.3 * step))
-        if hi <= lo:
-            return []
-        cuts.append(lo + int(np.argmin(profile[lo:hi])))
-    return cuts
+def lattice(blob: Blob, ref_h: float) -> tuple[int, dict]:
+    """(number of cuts, {(i, j): crop}) for every run of pieces between cut i and cut j.
+
+    A crop is (x, y, w, h, soft, mask) in page coordinates, like `piece`.
+    """
+    cuts = seams(blob, ref_h)
+    h, w = blob.mask.shape
+    cols = np.arange(w)[None, :]
+    runs = {}
+    for i in range(len(cuts) - 1):
+        for j in range(i + 1, len(cuts)):
+            whole = i == 0 and j == len(cuts) - 1
+            region = (cols >= cuts[i][:, None]) & (cols < cuts[j][:, None])
+            crop = _crop(blob, region)
+            if crop is None:  # no ink between the cuts: a run that reads as nothing
+                runs[(i, j)] = None
+                continue
+            if crop[2] > MAX_RUN_WIDTH * ref_h and not whole:
+                continue
+            runs[(i, j)] = crop
+    return len(cuts), runs
 
 
-def piece(blob: Blob, x0: int, x1: int):
-    """The tight crop (x, y, w, h, soft, mask) of a column range of a blob, or None if empty."""
-    mask = blob.mask[:, x0:x1]
+def _crop(blob: Blob, region: np.ndarray):
+    mask = blob.mask & region
+    if mask.sum() < 4:
+        return None
     rows = np.flatnonzero(mask.any(axis=1))
     cols = np.flatnonzero(mask.any(axis=0))
-    if len(rows) == 0 or mask.sum() < 4:
-        return None
     r0, r1, c0, c1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
-    soft = blob.soft[r0:r1, x0 + c0 : x0 + c1]
-    return blob.x + x0 + c0, blob.y + r0, c1 - c0, r1 - r0, soft, mask[r0:r1, c0:c1]
+    soft = np.where(region, blob.soft, 0.0)[r0:r1, c0:c1]
+    return blob.x + c0, blob.y + r0, c1 - c0, r1 - r0, soft, mask[r0:r1, c0:c1]
 
 
 # ------------------------------------------------------------------ MNIST form

@@ -30,7 +30,7 @@ QUICK_SAMPLES = 6000
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=30)
+    parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--learning-rate", type=float, default=2e-3)
     parser.add_argument("--width", type=int, default=32)
@@ -93,11 +93,26 @@ def _model_and_state(args, n_train: int):
     from ml.model import build_model
 
     history_path = args.checkpoint.with_suffix(".history.json")
+    steps_per_epoch = -(-n_train // args.batch_size)
     if args.resume and args.checkpoint.exists():
         model = keras.models.load_model(args.checkpoint)
         history = json.loads(history_path.read_text()) if history_path.exists() else []
+        # Resuming recompiles with the schedule of an --epochs run, so a resumed
+        # run may also shorten or lengthen the remaining schedule.
+        _compile(model, args, steps_per_epoch)
+        model.optimizer.iterations.assign(len(history) * steps_per_epoch)
         return model, len(history), history
-    steps = args.epochs * -(-n_train // args.batch_size)
+    model = build_model(width=args.width, dropout=0.1 if args.quick else 0.4)
+    if args.quick:
+        _fast_batchnorm(model)
+    _compile(model, args, steps_per_epoch)
+    return model, 0, []
+
+
+def _compile(model, args, steps_per_epoch: int) -> None:
+    import keras
+
+    steps = args.epochs * steps_per_epoch
     schedule = keras.optimizers.schedules.CosineDecay(
         args.learning_rate / 10,
         steps,
@@ -105,15 +120,11 @@ def _model_and_state(args, n_train: int):
         warmup_steps=steps // 20,
         alpha=0.01,
     )
-    model = build_model(width=args.width, dropout=0.1 if args.quick else 0.4)
-    if args.quick:
-        _fast_batchnorm(model)
     model.compile(
         optimizer=keras.optimizers.Adam(schedule),
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
     )
-    return model, 0, []
 
 
 def _fast_batchnorm(model) -> None:

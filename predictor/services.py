@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -13,6 +12,7 @@ from predictor.uploads import UploadRejected, read_upload
 
 __all__ = [
     "UploadRejected",
+    "clean_name",
     "create_predictions",
     "delete_prediction",
     "enqueue_audio",
@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 def create_predictions(owner, uploaded_file, batch: Batch | None = None) -> list[Prediction]:
     """Validate, store one Prediction per page and enqueue their reading. Raises UploadRejected."""
     pages = read_upload(uploaded_file)
-    name = os.path.basename(getattr(uploaded_file, "name", "") or "")[:255]
+    name = clean_name(getattr(uploaded_file, "name", "") or "")
     stored: list[Prediction] = []
     try:
         with transaction.atomic():
@@ -46,6 +46,22 @@ def create_predictions(owner, uploaded_file, batch: Batch | None = None) -> list
             prediction.image.delete(save=False)
         raise
     return stored
+
+
+def clean_name(name: str, limit: int = 255) -> str:
+    """The client's file name made safe to store and show: last path part, printable, bounded.
+
+    Django's multipart parser already cleans names, but callers that build files themselves
+    do not: Postgres refuses NUL bytes (a 500) and control characters can break headers.
+    """
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if ch.isprintable()).strip()
+    if len(name) <= limit:
+        return name
+    stem, dot, extension = name.rpartition(".")
+    if not dot or len(extension) > 16:
+        return name[:limit]
+    return stem[: limit - len(extension) - 1] + "." + extension
 
 
 def enqueue_reading(prediction_id) -> None:

@@ -27,7 +27,3 @@ def test_it_mentions_only_make_targets_that_exist():
     for target in re.findall(r"`make ([a-z-]+)`", README):
         assert target in targets, target
 
-
-def test_it_leaves_room_for_the_other_issues():
-    assert "## Recognition engine" in README
-    assert "## Predictions API" in README

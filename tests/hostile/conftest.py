@@ -1,0 +1,46 @@
+from pathlib import Path
+
+import numpy as np
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from tests.predictor.conftest import _reader  # noqa: F401 - same reader setup as the predictor tests
+
+DATA = Path(__file__).parent / "data"
+
+
+class UniformClassifier:
+    """Stands in for the LiteRT model while none is trained: every crop reads as a sure 3.
+
+    Decoding and segmentation, where hostile pixels do their damage, still run for real.
+    """
+
+    def predict(self, digits):
+        probabilities = np.full((len(digits), 10), 0.01, np.float32)
+        probabilities[:, 3] = 0.91
+        return probabilities
+
+
+@pytest.fixture(scope="session")
+def ml_reader():
+    from ml.reader import Reader, default_model_path
+
+    if default_model_path().exists():
+        return Reader()
+    reader = Reader.__new__(Reader)
+    reader.classifier = UniformClassifier()
+    reader.review_threshold, reader.max_pixels, reader.model_version = 0.8, 40_000_000, "uniform"
+    return reader
+
+
+@pytest.fixture
+def api(owner):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=owner).key}")
+    return client
+
+
+def stored_files(settings) -> list[Path]:
+    root = Path(settings.MEDIA_ROOT)
+    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
