@@ -29,11 +29,12 @@ MAX_WORK_SIDE = 1200  # photos are read at most this big: enough for 7 lines of 
 MIN_WORK_SIDE = 112
 # Log-probability a split must gain per extra digit, and the width/height beyond which one digit is
 # implausibly wide: together they stop wide single digits being cut and let touching ones be.
-DIGIT_COST = 0.7
+DIGIT_COST = 0.3
 WIDE_DIGIT = 1.0  # width / line height beyond which one digit is implausibly wide
 WIDE_PENALTY = 4.0
 SHORT_DIGIT = 0.6  # height / line height below which a piece is implausible as a whole digit
 SHORT_PENALTY = 10.0
+CUT_COST = 0.5  # log-probability paid per stroke a cut severs
 
 
 class UnreadableImage(ValueError):
@@ -219,7 +220,7 @@ class Reader:
         probabilities = self.classifier.predict(np.stack([c["image"] for c in crops]))
         for crop, p in zip(crops, probabilities, strict=True):
             crop["digit"], crop["confidence"] = int(p.argmax()), float(p.max())
-        chosen = {key: _best(count, runs, heights[key]) for key, (count, runs) in plans.items()}
+        chosen = {key: _best(severed, runs, heights[key]) for key, (severed, runs) in plans.items()}
         return _assemble(blobs, chosen, to_original)
 
 
@@ -242,9 +243,9 @@ def _plan(blobs, heights: list[float]) -> dict[int, tuple[int, dict]]:
 
     plans = {}
     for index, blob in enumerate(blobs):
-        count, runs = segment.lattice(blob, heights[index])
+        severed, runs = segment.lattice(blob, heights[index])
         plans[index] = (
-            count,
+            severed,
             {
                 key: None
                 if p is None
@@ -267,8 +268,13 @@ def _run_score(crop: dict, ref_h: float) -> float:
     return score
 
 
-def _best(count: int, runs: dict, ref_h: float) -> list[dict]:
-    """The sequence of runs from the first cut to the last that reads best (dynamic programme)."""
+def _best(severed: list[float], runs: dict, ref_h: float) -> list[dict]:
+    """The sequence of runs from the first cut to the last that reads best (dynamic programme).
+
+    A segmentation pays for every stroke its cuts sever, so a digit is cut
+    only where the model reads the pieces much better than the whole.
+    """
+    count = len(severed)
     best = [0.0] + [-math.inf] * (count - 1)
     came = [None] * count
     for j in range(1, count):
@@ -276,7 +282,7 @@ def _best(count: int, runs: dict, ref_h: float) -> list[dict]:
             if (i, j) not in runs or best[i] == -math.inf:
                 continue
             crop = runs[(i, j)]
-            total = best[i] + (0.0 if crop is None else _run_score(crop, ref_h))
+            total = best[i] + (0.0 if crop is None else _run_score(crop, ref_h)) - CUT_COST * severed[j]
             if total > best[j]:
                 best[j], came[j] = total, i
     if count < 2 or came[-1] is None:

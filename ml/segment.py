@@ -271,12 +271,15 @@ def split_numbers(line: list[Blob]) -> list[list[Blob]]:
 # programme picks the sequence of runs that explains the whole blob best.
 
 SEAM_DRIFT = 0.15  # cost of one column of sideways drift, in units of one ink pixel crossed
+NARROW_BLOB = 0.85  # a blob narrower than this many heights is read whole
 SEAM_BAND = 0.25  # a cut strays at most this many line heights from its anchor column
+SLIVER = 0.12  # a cut-off piece smaller than this fraction of the run's largest is a sliver
 MAX_RUN_WIDTH = 1.6  # a run wider than this many line heights is never one digit
 
 
-def seams(blob: Blob, ref_h: float, limit: int | None = None) -> list[np.ndarray]:
-    """Curved cuts through a blob, left to right, each one cut column per row.
+def seams(blob: Blob, ref_h: float, limit: int | None = None) -> tuple[list[np.ndarray], list[float]]:
+    """Curved cuts through a blob, left to right, each one cut column per row, and
+    how many strokes each one severs.
 
     A cut s keeps the pixels of row r with column < s[r] on its left. The
     first and last cuts are the blob's edges. Inner cuts are minimum-cost
@@ -286,8 +289,8 @@ def seams(blob: Blob, ref_h: float, limit: int | None = None) -> list[np.ndarray
     """
     h, w = blob.mask.shape
     edges = [np.zeros(h, np.int32), np.full(h, w, np.int32)]
-    if w < 0.4 * ref_h or w < 6:
-        return edges
+    if w < NARROW_BLOB * max(h, 0.8 * ref_h) or w < 6:  # too narrow for two digits side by side
+        return edges, [0.0, 0.0]
     ink = np.maximum(blob.mask.astype(np.float32), blob.soft)
     padded = np.pad(ink, ((0, 0), (1, 1)))
     # The cut at boundary s lies between columns s-1 and s: it severs a stroke
@@ -340,15 +343,28 @@ def seams(blob: Blob, ref_h: float, limit: int | None = None) -> list[np.ndarray
     for path in chosen:  # cuts must not cross: each stays right of the previous one
         result.append(np.maximum(path, result[-1]))
     result.append(edges[1])
-    return result
+    # How many strokes each cut severs: the ink it crosses over the stroke width.
+    stroke = max(
+        1.0,
+        2.0
+        * float(
+            cv2.distanceTransform(np.pad(blob.mask, 1).astype(np.uint8), cv2.DIST_L2, 3)[1:-1, 1:-1][
+                blob.mask
+            ].mean()
+        ),
+    )
+    rows = np.arange(h)
+    severed = [float(step[rows, np.clip(p, 0, w)].sum()) / stroke for p in result]
+    severed[0] = severed[-1] = 0.0
+    return result, severed
 
 
-def lattice(blob: Blob, ref_h: float) -> tuple[int, dict]:
-    """(number of cuts, {(i, j): crop}) for every run of pieces between cut i and cut j.
+def lattice(blob: Blob, ref_h: float) -> tuple[list[float], dict]:
+    """(strokes severed by each cut, {(i, j): crop}) for every run of pieces between cut i and cut j.
 
     A crop is (x, y, w, h, soft, mask) in page coordinates, like `piece`.
     """
-    cuts = seams(blob, ref_h)
+    cuts, severed = seams(blob, ref_h)
     h, w = blob.mask.shape
     cols = np.arange(w)[None, :]
     runs = {}
@@ -363,13 +379,21 @@ def lattice(blob: Blob, ref_h: float) -> tuple[int, dict]:
             if crop[2] > MAX_RUN_WIDTH * ref_h and not whole:
                 continue
             runs[(i, j)] = crop
-    return len(cuts), runs
+    return severed, runs
 
 
 def _crop(blob: Blob, region: np.ndarray):
     mask = blob.mask & region
     if mask.sum() < 4:
         return None
+    # A cut through overlapping digits leaves slivers of the neighbour on this
+    # side: pieces of ink much smaller than the run's main stroke go.
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    if count > 2:
+        areas = stats[1:, cv2.CC_STAT_AREA]
+        keep = np.r_[False, areas >= SLIVER * areas.max()]
+        mask = keep[labels]
+        region = region & cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
     rows = np.flatnonzero(mask.any(axis=1))
     cols = np.flatnonzero(mask.any(axis=0))
     r0, r1, c0, c1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1

@@ -46,18 +46,34 @@ def chromium():
         browser.close()
 
 
-@pytest.fixture
-def web(chromium, live_server):
-    """A page in a fresh browser context pointed at the live server."""
-    context = chromium.new_context(base_url=live_server.url, viewport=DESKTOP, accept_downloads=True)
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.js_errors = errors
-    yield page
-    context.close()
+def _pages(chromium, base_url):
+    """Yield a function opening pages, each in its own fresh browser context."""
+    contexts, errors = [], []
+
+    def open_page():
+        context = chromium.new_context(base_url=base_url, viewport=DESKTOP, accept_downloads=True)
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture
+def open_page(chromium, live_server):
+    """Pages for several people at once (one browser context each)."""
+    yield from _pages(chromium, live_server.url)
+
+
+@pytest.fixture
+def web(open_page):
+    """A page in a fresh browser context pointed at the live server."""
+    return open_page()
 
 
 @pytest.fixture(autouse=True)

@@ -18,7 +18,7 @@ def keyboard_upload(page: Page, photo) -> None:
     tab_to(page, "input[name=images]")
     assert focus_is_visible(page), "the file input shows no focus ring"
     with page.expect_file_chooser() as chooser:
-        page.keyboard.press("Space")
+        page.keyboard.press("Enter")
     chooser.value.set_files(photo)
     tab_to(page, "#upload-form button[type=submit]")
     assert focus_is_visible(page), "the upload button shows no focus ring"

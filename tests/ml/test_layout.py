@@ -1,7 +1,6 @@
 """Segmentation: touching digits, reading order, numbers on a line, blank pages."""
 
 import numpy as np
-import pytest
 
 from ml import segment, synth
 from ml.reader import load_image
@@ -23,12 +22,32 @@ def test_it_splits_touching_digits(reader, clear_digits):
     assert numbers_of(reader.read(synth.encode(image, None))) == ["207"]
 
 
-@pytest.mark.xfail(strict=True, reason="known weakness: straight cuts cannot separate overlapping digits")
 def test_it_splits_overlapping_digits(reader, clear_digits):
     rng = np.random.default_rng(11)
     image = synth.render_number(digits_for(clear_digits, "4853"), rng, Style(gap=(-0.16, -0.1)), height=50)
     assert blob_count(image) == 1
     assert numbers_of(reader.read(synth.encode(image, None))) == ["4853"]
+
+
+def test_curved_cuts_follow_the_gap_between_slanted_digits():
+    # Two slanted bars "/ /" that overlap in x: no straight vertical cut separates them.
+    mask = np.zeros((40, 40), bool)
+    for r in range(40):
+        mask[r, 14 - r // 3 : 18 - r // 3] = True
+        mask[r, 26 - r // 3 : 30 - r // 3] = True
+    blob = segment.Blob(0, 0, 40, 40, mask, mask.astype(np.float32))
+    cuts, severed = segment.seams(blob, 40.0)
+    clean = [k for k in range(1, len(cuts) - 1) if severed[k] == 0.0]
+    assert clean, "a cut through the white gap severs no stroke"
+    left = mask & (np.arange(40)[None, :] < cuts[clean[0]][:, None])
+    assert left.sum() == mask.sum() // 2  # exactly the first bar
+
+
+def test_a_single_digit_is_not_cut(reader, clear_digits):
+    rng = np.random.default_rng(21)
+    for digit in "0123456789":
+        image = synth.render_number(digits_for(clear_digits, digit), rng, Style(), height=48)
+        assert numbers_of(reader.read(synth.encode(image, None))) == [digit]
 
 
 def test_it_reads_a_worksheet_top_to_bottom(reader, clear_digits):
