@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from grading.models import Collaborator
+from tests.browser.conftest import DESKTOP, PHONE
 from tests.browser.helpers import assert_accessible, log_in, screenshots
 from tests.grading.factories import AssignmentFactory, graded
 
@@ -22,6 +23,14 @@ def share_as_viewer(page: Page, owner, collaborator, title: str) -> None:
     expect(page.get_by_text(f"Shared with {collaborator.username}.")).to_be_visible()
     assert_accessible(page)
     screenshots(page, "collaborators")
+    assert_fits_a_phone(page, page.get_by_role("button", name="Remove"))
+
+
+def assert_fits_a_phone(page: Page, control) -> None:
+    page.set_viewport_size(PHONE)
+    box = control.bounding_box()
+    assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+    page.set_viewport_size(DESKTOP)
 
 
 def post_override(page: Page, submission) -> int:
