@@ -45,11 +45,15 @@ def role_for(user, assignment) -> str | None:
     )
 
 
-def check(user, assignment, need: str = READ) -> str:
-    """Return the user's role on the assignment or raise Http404 / PermissionDenied."""
+def check(user, assignment, need: str = READ, missing: str = "No such assignment.") -> str:
+    """Return the user's role on the assignment or raise Http404 / PermissionDenied.
+
+    `missing` is the 404 message for the object asked for: a stranger must read the same
+    words as someone asking for an id that does not exist, or the API leaks which ids do.
+    """
     role = role_for(user, assignment)
     if role is None:
-        raise Http404("No such assignment.")
+        raise Http404(missing)
     if role not in _ALLOWED[need]:
         raise PermissionDenied("Your role on this assignment does not allow that.")
     assignment.role = role
@@ -72,7 +76,7 @@ def get_submission_for_user(user, pk, write=False, manage=False) -> Submission:
     submission = Submission.objects.select_related("assignment__owner", "prediction").filter(pk=pk).first()
     if submission is None:
         raise Http404("No such submission.")
-    check(user, submission.assignment, _need(write, manage))
+    check(user, submission.assignment, _need(write, manage), missing="No such submission.")
     return submission
 
 
@@ -90,5 +94,5 @@ def get_share_for_owner(user, pk) -> Collaborator:
     share = Collaborator.objects.select_related("assignment", "user").filter(pk=pk).first()
     if share is None:
         raise Http404("No such collaborator.")
-    check(user, share.assignment, MANAGE)
+    check(user, share.assignment, MANAGE, missing="No such collaborator.")
     return share

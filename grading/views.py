@@ -234,6 +234,13 @@ def submission_image(request, pk):
         raise Http404("No image.")
     response = FileResponse(image.open("rb"), content_type="image/png")
     response["Cache-Control"] = "private, max-age=3600"
+    return _nosniff(response)
+
+
+def _nosniff(response):
+    # Set by each file view, not only by SecurityMiddleware: a browser must never sniff
+    # an uploaded file into HTML, whatever the site-wide settings say.
+    response["X-Content-Type-Options"] = "nosniff"
     return response
 
 
@@ -304,7 +311,7 @@ def grades_csv(request, pk):
 def csv_response(assignment) -> HttpResponse:
     response = HttpResponse(exports.grades_csv(assignment), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="grades-{assignment.pk}.csv"'
-    return response
+    return _nosniff(response)
 
 
 @login_required
@@ -331,11 +338,13 @@ def audio_export_download(request, pk, export_id):
     export = access.get_export_for_user(request.user, pk, export_id)
     if export.status != AudioExport.Status.DONE or not export.file:
         raise Http404("The export is not ready.")
-    return FileResponse(
-        export.file.open("rb"),
-        as_attachment=True,
-        filename=f"readouts-{pk}.zip",
-        content_type="application/zip",
+    return _nosniff(
+        FileResponse(
+            export.file.open("rb"),
+            as_attachment=True,
+            filename=f"readouts-{pk}.zip",
+            content_type="application/zip",
+        )
     )
 
 
@@ -402,4 +411,4 @@ def model_report_image(request, name):
     path = reports.report_image(name)
     if path is None:
         raise Http404("No such report image. Run `make evaluate`.")
-    return FileResponse(path.open("rb"), content_type="image/png")
+    return _nosniff(FileResponse(path.open("rb"), content_type="image/png"))

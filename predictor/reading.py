@@ -66,6 +66,11 @@ def claim(prediction_id, token: str) -> Prediction | None:
         prediction = Prediction.objects.select_for_update().filter(pk=prediction_id).first()
         if prediction is None or not _claimable(prediction, token, stale):
             return None
+        if prediction.attempts >= settings.DIGITSIGHT_MAX_ATTEMPTS:
+            # Every claim so far ended without a result: the image kills the reader process
+            # (a native crash is redelivered by reject_on_worker_lost), so stop the loop here.
+            _set_aside(prediction)
+            return None
         prediction.status = Prediction.Status.PROCESSING
         prediction.claimed_by = token
         prediction.started_at = now
@@ -82,6 +87,21 @@ def _claimable(prediction: Prediction, token: str, stale) -> bool:
         return False
     # Our own retry or redelivery, or an owner that died long ago.
     return prediction.claimed_by == token or not prediction.started_at or prediction.started_at < stale
+
+
+POISON_MESSAGE = (
+    "Reading this image stopped the reader {attempts} times, so it was set aside. Try “Re-run”; "
+    "if it fails again, take a sharper, well-lit photo of the numbers."
+)
+
+
+def _set_aside(prediction: Prediction) -> None:
+    prediction.status = Prediction.Status.FAILED
+    prediction.error = POISON_MESSAGE.format(attempts=prediction.attempts)
+    prediction.finished_at = timezone.now()
+    prediction.save(update_fields=["status", "error", "finished_at"])
+    log.error("prediction %s set aside after %s attempts", prediction.pk, prediction.attempts)
+    transaction.on_commit(lambda: _announce(prediction))
 
 
 class EngineUnavailable(RuntimeError):

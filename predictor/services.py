@@ -104,6 +104,7 @@ def rerun_prediction(prediction: Prediction) -> Prediction:
         # Clearing claimed_by disowns a reading in flight: its result will be discarded.
         Prediction.objects.filter(pk=prediction.pk).update(
             status=Prediction.Status.PENDING, error="", claimed_by="", started_at=None, finished_at=None,
+            attempts=0,  # a teacher's re-run starts a fresh budget of attempts
             audio="", audio_language="", audio_engine="",
         )  # fmt: skip
         if old_audio:

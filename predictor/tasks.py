@@ -1,4 +1,8 @@
-"""Thin Celery tasks: IDs in, plain functions in predictor.reading do the work."""
+"""Thin Celery tasks: IDs in, plain functions in predictor.reading do the work.
+
+Results live in Postgres, never in the result backend: ignore_result also keeps `delay()` from
+subscribing to the backend, which blocked an upload for 20 s (then broke the app) when Redis was down.
+"""
 
 from celery import shared_task
 
@@ -13,6 +17,7 @@ from predictor import reading
     retry_jitter=True,
     max_retries=5,
     acks_late=True,
+    ignore_result=True,
 )
 def read_prediction(self, prediction_id: str) -> str:
     # The task id is the claim token: a retry or redelivery of this task may resume its own claim.
@@ -26,11 +31,12 @@ def read_prediction(self, prediction_id: str) -> str:
     retry_jitter=True,
     max_retries=5,
     acks_late=True,
+    ignore_result=True,
 )
 def make_prediction_audio(prediction_id: str) -> str:
     return reading.make_audio(prediction_id)
 
 
-@shared_task
+@shared_task(ignore_result=True)
 def sweep_predictions() -> dict:
     return reading.sweep()

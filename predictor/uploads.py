@@ -6,6 +6,7 @@ Files are judged by decoding them, never by their name or declared content type.
 from __future__ import annotations
 
 import io
+import re
 import warnings
 from dataclasses import dataclass
 
@@ -136,17 +137,22 @@ def _read_pdf(data: bytes) -> list[UploadedPage]:
     try:
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
-        raise UploadRejected(_pdf_error(exc)) from exc
+        raise UploadRejected(_pdf_error(exc, data)) from exc
     try:
         return _render_pages(pdf)
     finally:
         pdf.close()
 
 
-def _pdf_error(exc) -> str:
+EMPTY_PAGE_TREE = re.compile(rb"/Count\s*0\b")
+PAGE_OBJECT = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")
+
+
+def _pdf_error(exc, data: bytes) -> str:
     code = getattr(exc, "err_code", None)
-    if code == 0:
-        # PDFium refuses a well-formed document with an empty page tree, reporting "success".
+    # PDFium refuses a well-formed document with an empty page tree without setting its
+    # (process-wide) last error: the code is 0, or stale from an earlier damaged file.
+    if code == 0 or (code != 4 and EMPTY_PAGE_TREE.search(data) and not PAGE_OBJECT.search(data)):
         return "The PDF has no pages."
     if code == 4:  # FPDF_ERR_PASSWORD
         return "The PDF is password-protected. Please upload an unprotected copy."

@@ -42,7 +42,7 @@ def test_it_gives_up_on_an_image_that_kills_the_reader_process(start_worker, own
     failed = wait_for(lambda: finished(bad.pk), timeout=120)
     assert failed.status == "failed" and failed.attempts == 2, worker.log()
     assert "stopped the reader" in failed.error and "Re-run" in failed.error
-    assert worker.log().count("Signal 11") == 2
+    assert worker.log().count("exited with 'signal 11 (SIGSEGV)'") == 2
     good = PredictionFactory(owner=owner)
     enqueue_reading(good.pk)
     assert wait_for(lambda: finished(good.pk), timeout=60).status == "done", worker.log()

@@ -1,5 +1,6 @@
 """kill -9 of a worker mid-reading: after a restart the reading completes exactly once."""
 
+import os
 import signal
 import time
 
@@ -66,11 +67,10 @@ def test_it_requeues_when_only_the_pool_process_dies(start_worker, owner, settin
     prediction = PredictionFactory(owner=owner)
     enqueue_reading(prediction.pk)
     wait_for(lambda: status_of(prediction.pk) == "processing", timeout=60)
-    children = [int(pid) for pid in open(f"/proc/{worker.proc.pid}/task/{worker.proc.pid}/children").read().split()]
+    pid = worker.proc.pid
+    children = [int(child) for child in open(f"/proc/{pid}/task/{pid}/children").read().split()]
     assert children, worker.log()
     slow.unlink()
-    import os
-
     os.kill(children[0], signal.SIGKILL)  # reject_on_worker_lost: the parent puts the message back
     done = wait_for(lambda: Prediction.objects.filter(pk=prediction.pk, status="done").first(), timeout=90)
     assert done.attempts == 2, worker.log()

@@ -52,10 +52,20 @@ MUTATIONS = st.one_of(
     st.tuples(st.just("head"), st.integers(0, 64), st.binary(min_size=1, max_size=8)),
     st.tuples(st.just("anywhere"), st.integers(0, 10**6), st.binary(min_size=1, max_size=16)),
     st.tuples(st.just("truncate"), st.floats(0, 1)),
-    st.tuples(st.just("splice"), st.sampled_from(sorted(seeds())), st.floats(0, 1), st.floats(0, 1),
-              st.integers(1, 2048)),  # fmt: skip
-    st.tuples(st.just("big"), st.integers(0, 64), st.sampled_from([b"\xff\xff\xff\xff", b"\x7f\xff\xff\xff",
-              b"\x00\x00\x00\x00", b"\xff\xff", b"\x80\x00\x00\x00"])),  # fmt: skip
+    st.tuples(
+        st.just("splice"),
+        st.sampled_from(sorted(seeds())),
+        st.floats(0, 1),
+        st.floats(0, 1),
+        st.integers(1, 2048),
+    ),  # fmt: skip
+    st.tuples(
+        st.just("big"),
+        st.integers(0, 64),
+        st.sampled_from(
+            [b"\xff\xff\xff\xff", b"\x7f\xff\xff\xff", b"\x00\x00\x00\x00", b"\xff\xff", b"\x80\x00\x00\x00"]
+        ),
+    ),  # fmt: skip
 )
 
 
@@ -89,7 +99,12 @@ def _png_chunk(kind: bytes, body: bytes) -> bytes:
 def png_claiming(width: int, height: int, depth: int = 8, colour: int = 2, body: bytes = b"") -> bytes:
     ihdr = struct.pack(">IIBBBBB", width, height, depth, colour, 0, 0, 0)
     idat = zlib.compress(body or b"\0" * 64, 9)
-    return b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", ihdr) + _png_chunk(b"IDAT", idat) + _png_chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", ihdr)
+        + _png_chunk(b"IDAT", idat)
+        + _png_chunk(b"IEND", b"")
+    )
 
 
 def compressible_png(width: int, height: int) -> bytes:
@@ -98,7 +113,12 @@ def compressible_png(width: int, height: int) -> bytes:
     body = zlib.compressobj(9)
     data = b"".join(body.compress(row) for _ in range(height)) + body.flush()
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", ihdr) + _png_chunk(b"IDAT", data) + _png_chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", ihdr)
+        + _png_chunk(b"IDAT", data)
+        + _png_chunk(b"IEND", b"")
+    )
 
 
 def jpeg_claiming(width: int, height: int) -> bytes:

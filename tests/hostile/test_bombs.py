@@ -38,7 +38,9 @@ def test_it_rejects_bombs_before_decoding(name):
 
 @pytest.mark.django_db
 def test_it_answers_a_bomb_upload_with_400_and_stores_nothing(api, settings):
-    response = api.post("/api/predictions/", {"image": SimpleUploadedFile("b.png", BOMBS["png 20000x20000"]())})
+    response = api.post(
+        "/api/predictions/", {"image": SimpleUploadedFile("b.png", BOMBS["png 20000x20000"]())}
+    )
     assert response.status_code == 400 and "too large" in response.json()["image"][0]
     assert not Prediction.objects.exists() and not stored_files(settings)
 

@@ -48,6 +48,18 @@ def test_it_answers_10000_pages_with_400_and_stores_nothing(api, settings, ten_t
 
 
 def test_it_answers_a_pdf_without_pages_with_a_clear_400(owner_client, settings):
-    response = owner_client.post("/predictions/new/", {"images": SimpleUploadedFile("e.pdf", images.empty_pdf())})
-    assert response.status_code == 400 and "The PDF has no pages." in response.content.decode()
+    response = owner_client.post(
+        "/predictions/new/", {"images": SimpleUploadedFile("e.pdf", images.empty_pdf())}
+    )
+    assert response.status_code == 400
+    assert "The PDF has no pages." in response.content.decode(), response.context["errors"]
     assert not Prediction.objects.exists() and not stored_files(settings)
+
+
+def test_it_says_no_pages_even_after_a_damaged_pdf():
+    # PDFium's last-error code is process-wide: a damaged PDF read earlier left it set, and a
+    # PDF without pages was then reported as damaged (found by running this module after the fuzz).
+    with pytest.raises(uploads.UploadRejected, match="damaged"):
+        uploads.read_upload(SimpleUploadedFile("bad.pdf", b"%PDF-1.4\n" + b"\x00garbage" * 50))
+    with pytest.raises(uploads.UploadRejected, match="The PDF has no pages."):
+        uploads.read_upload(SimpleUploadedFile("e.pdf", images.empty_pdf()))
