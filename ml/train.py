@@ -39,6 +39,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--checkpoint", type=Path, default=None, help="default var/train/checkpoint.keras")
     parser.add_argument("--resume", action="store_true", help="continue from --checkpoint")
     parser.add_argument("--quick", action="store_true", help="tiny run for tests: 6k digits, 3 epochs")
+    parser.add_argument("--export-only", action="store_true", help="export --checkpoint, no training")
     args = parser.parse_args(argv)
     # A quick run must never overwrite the shipped model or the full run's checkpoint.
     work = Path("var/train/quick" if args.quick else "var/train")
@@ -57,6 +58,9 @@ def main(argv=None) -> dict:
 
     keras.utils.set_random_seed(args.seed)
     mnist = mnist_data.load()
+    if args.export_only:
+        history = json.loads(args.checkpoint.with_suffix(".history.json").read_text())
+        return export(keras.models.load_model(args.checkpoint), args, mnist, history, None)
     x_train, y_train = _prepare(mnist.x_train), mnist.y_train
     if args.quick:
         x_train, y_train = x_train[:QUICK_SAMPLES], y_train[:QUICK_SAMPLES]
@@ -153,7 +157,7 @@ def _callbacks(args, history: list):
     return [Record()]
 
 
-def export(model, args, mnist, history: list, seconds: float) -> dict:
+def export(model, args, mnist, history: list, seconds: float | None) -> dict:
     """Write the LiteRT model, its card and its curves; return the card."""
     args.out.mkdir(parents=True, exist_ok=True)
     model_path = args.out / MODEL_FILE
@@ -178,7 +182,7 @@ def export(model, args, mnist, history: list, seconds: float) -> dict:
         "learning_rate": args.learning_rate,
         "augmentation": "affine (rotation +-10 deg, shear +-0.2, scale 0.88-1.12, "
         "aspect 0.92-1.08, shift +-2.5 px), stroke dilation/erosion, blur, noise",
-        "training_seconds": round(seconds, 1),
+        "training_seconds": round(seconds, 1) if seconds is not None else None,
         "train_samples": QUICK_SAMPLES if args.quick else 60000,
         "test_accuracy": float((predicted == mnist.y_test).mean()),
         "test_errors": int((predicted != mnist.y_test).sum()),

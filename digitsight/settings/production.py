@@ -16,6 +16,11 @@ except ImproperlyConfigured as exc:
 for _name, _value in (("DJANGO_SECRET_KEY", SECRET_KEY), ("DJANGO_ALLOWED_HOSTS", ALLOWED_HOSTS)):
     if not _value:
         raise ImproperlyConfigured(f"Production refuses to start: {_name} is empty.")
+# The placeholders of .env.example and base.py are public: never sign sessions with them.
+if SECRET_KEY.startswith(("change-me", "insecure-")) or len(SECRET_KEY) < 40:
+    raise ImproperlyConfigured(
+        "Production refuses to start: DJANGO_SECRET_KEY is a placeholder or shorter than 40 characters."
+    )
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
