@@ -7,10 +7,35 @@ seconds, further attempts are refused with 429 -- even with the right
 password, or the throttle would only slow an attacker down by one guess.
 """
 
+import functools
 import hashlib
+import logging
 
 from django.conf import settings
 from django.core.cache import cache
+
+log = logging.getLogger(__name__)
+
+
+def _fail_open(default):
+    """Skip the throttle while the cache (Redis) is unreachable.
+
+    Teachers must still be able to log in during a Redis outage; losing the
+    brute-force counters for those minutes is the lesser harm.
+    """
+
+    def decorate(method):
+        @functools.wraps(method)
+        def wrapper(*args, **kwargs):
+            try:
+                return method(*args, **kwargs)
+            except Exception as exc:  # redis-py and the cache backends raise several kinds
+                log.warning("login throttle skipped: cache unavailable (%s)", exc)
+                return default
+
+        return wrapper
+
+    return decorate
 
 
 def client_ip(request) -> str:
@@ -42,10 +67,12 @@ class LoginThrottle:
     def retry_after(self) -> int:
         return settings.LOGIN_THROTTLE_WINDOW
 
+    @_fail_open(default=False)
     def blocked(self) -> bool:
         limit = settings.LOGIN_THROTTLE_FAILURES
         return any(count >= limit for count in cache.get_many(self.keys).values())
 
+    @_fail_open(default=None)
     def failed(self) -> None:
         for key in self.keys:
             # add() starts the window on the first failure; incr() keeps its expiry.
@@ -55,6 +82,7 @@ class LoginThrottle:
             except ValueError:  # expired between add() and incr()
                 cache.set(key, 1, timeout=settings.LOGIN_THROTTLE_WINDOW)
 
+    @_fail_open(default=None)
     def succeeded(self) -> None:
         # Only the username's count: one teacher logging in must not clear a
         # shared school IP that someone else is hammering.
