@@ -26,4 +26,3 @@ def test_it_mentions_only_make_targets_that_exist():
     targets = set(re.findall(r"^([a-z][a-z-]*):", MAKEFILE, flags=re.MULTILINE))
     for target in re.findall(r"`make ([a-z-]+)`", README):
         assert target in targets, target
-
