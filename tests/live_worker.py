@@ -80,6 +80,25 @@ def worker_env(settings) -> dict:
     return env
 
 
+def reset_celery_connections(app) -> None:
+    """Drop the app's cached broker pool, producer pool and result backend.
+
+    They remember the broker they were made for; after a test that pointed
+    Celery elsewhere (tests/faults uses a private Redis) the next task must go
+    to whatever broker the settings name now.
+    """
+    from kombu import pools
+
+    if app._pool is not None:
+        app._pool.force_close_all()
+        app._pool = None
+    app.amqp._producer_pool = None
+    # kombu keeps producer pools in a process-wide registry keyed by broker URL:
+    # clear it too, or the next task gets the pool closed above.
+    pools.reset()
+    app._local.__dict__.pop("backend", None)
+
+
 @pytest.fixture
 def celery_on_redis(settings):
     """Send tasks to the Redis broker instead of running them in-process."""
@@ -92,9 +111,12 @@ def celery_on_redis(settings):
     # (the `settings` fixture restores it).
     settings.CELERY_TASK_ALWAYS_EAGER = False
     assert not app.conf.task_always_eager
+    reset_celery_connections(app)
+    assert app.conf.broker_url == settings.REDIS_URL
     with app.connection_for_write() as conn:
         conn.default_channel.queue_purge("celery")
     yield app
+    reset_celery_connections(app)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from tests.live_worker import WorkerProcess, worker_env
+from tests.live_worker import WorkerProcess, reset_celery_connections, worker_env
 from tests.predictor.conftest import _reader  # noqa: F401 - same reader and fault switch as predictor tests
 
 FAULTY_READER = "tests.faults.faulty_reader.get_reader"
@@ -60,16 +60,6 @@ def private_redis(tmp_path):
     server.stop()
 
 
-def _reset_celery_connections(app) -> None:
-    # The app caches its broker pool, producer pool and result backend: drop them so the
-    # next task is sent to whatever broker the settings name now.
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
-    app.amqp._producer_pool = None
-    app._local.__dict__.pop("backend", None)
-
-
 @pytest.fixture
 def celery_on_private_redis(settings, private_redis):
     """Tasks, results and the cache all go to the private Redis, as REDIS_URL does in production."""
@@ -82,11 +72,11 @@ def celery_on_private_redis(settings, private_redis):
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": private_redis.url}
     }
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    _reset_celery_connections(app)
+    reset_celery_connections(app)
     assert app.conf.broker_url == private_redis.url and not app.conf.task_always_eager
     yield app
     cache.close()
-    _reset_celery_connections(app)
+    reset_celery_connections(app)
 
 
 @pytest.fixture
