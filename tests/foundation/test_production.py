@@ -46,9 +46,7 @@ def test_it_passes_check_deploy():
     assert "no issues" in result.stdout
 
 
-@pytest.mark.parametrize(
-    "secret", ["short", "change-me-to-a-long-random-string", "insecure-" + "x" * 60]
-)
+@pytest.mark.parametrize("secret", ["short", "change-me-to-a-long-random-string", "insecure-" + "x" * 60])
 def test_it_refuses_a_weak_or_placeholder_secret(secret):
     result = run(["manage.py", "check"], **_production_env(DJANGO_SECRET_KEY=secret))
     assert result.returncode != 0
