@@ -9,6 +9,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle
 
 from predictor import services
@@ -29,6 +30,11 @@ class UploadThrottle(ScopedRateThrottle):
     An upload is stored in Postgres and swept to the workers later, so a Redis outage must not
     turn it into a 500: losing the rate limit for a few minutes is the lesser harm.
     """
+
+    def get_rate(self):
+        # DRF copies the rates onto the class at import; read them live so a settings change
+        # (an override in tests, a reload) takes effect and never leaks.
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
 
     def allow_request(self, request, view):
         try:

@@ -121,22 +121,20 @@ def _upload_errors(request, form, errors, created):
 @login_required
 @require_GET
 def detail(request, pk):
-    prediction = get_prediction_for_user(request.user, pk)
-    context = detail_context(
-        prediction, CorrectionForm(initial={"corrected_number": prediction.shown_number})
-    )
-    return render(request, "predictor/detail.html", context)
+    return _render_detail(request, pk, "predictor/detail.html")
 
 
 @login_required
 @require_GET
 def detail_result(request, pk):
     """The result panel alone, polled by htmx until the reading ends."""
+    return _render_detail(request, pk, "predictor/_result.html")
+
+
+def _render_detail(request, pk, template: str):
     prediction = get_prediction_for_user(request.user, pk)
-    context = detail_context(
-        prediction, CorrectionForm(initial={"corrected_number": prediction.shown_number})
-    )
-    return render(request, "predictor/_result.html", context)
+    form = CorrectionForm(initial={"corrected_number": prediction.shown_number})
+    return render(request, template, detail_context(prediction, form))
 
 
 @login_required

@@ -54,5 +54,14 @@ def csrf_client():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    # Throttle counters live in the cache (Redis under `make test`) and are keyed by user id,
+    # which repeats across tests: without this, uploads from earlier tests trip the rate limit.
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -4,11 +4,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from grading.models import Submission
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, token_client
 from tests.grading.factories import AssignmentFactory
 from tests.predictor import images
 
@@ -48,8 +47,7 @@ def test_it_issues_api_tokens(cache_down, owner):
 
 def test_it_accepts_class_uploads(cache_down, owner, django_capture_on_commit_callbacks):
     assignment = AssignmentFactory(owner=owner)
-    client = APIClient(raise_request_exception=False)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=owner).key}")
+    client = token_client(owner, raise_request_exception=False)
     page = SimpleUploadedFile("ana.png", images.number_png())
     with django_capture_on_commit_callbacks(execute=False):
         response = client.post(

@@ -7,11 +7,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from predictor.models import Prediction
 from predictor.reading import sweep
+from tests.factories import token_client
 from tests.live_worker import wait_for
 from tests.predictor import images
 
@@ -19,9 +19,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.worker, pytest.mark.timeout(240)]
 
 
 def api_for(user) -> APIClient:
-    client = APIClient(raise_request_exception=False)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return client
+    return token_client(user, raise_request_exception=False)
 
 
 def test_it_keeps_uploads_while_redis_is_down_and_finishes_them_after(start_worker, private_redis, owner):

@@ -2,9 +2,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
+from tests.factories import token_client
 from tests.predictor.conftest import _reader  # noqa: F401 - same reader setup as the predictor tests
 
 DATA = Path(__file__).parent / "data"
@@ -36,9 +35,7 @@ def ml_reader():
 
 @pytest.fixture
 def api(owner):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=owner).key}")
-    return client
+    return token_client(owner)
 
 
 def stored_files(settings) -> list[Path]:

@@ -2,10 +2,10 @@
 
 import pytest
 from django.core.cache import cache
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from predictor.models import Prediction
+from tests.factories import token_client
 from tests.predictor import images
 from tests.predictor.conftest import media_files, upload_file
 from tests.predictor.factories import PredictionFactory, with_audio
@@ -18,9 +18,7 @@ DETAIL_KEYS = {
 
 
 def api_for(user) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return client
+    return token_client(user)
 
 
 @pytest.fixture
@@ -157,19 +155,9 @@ def test_it_404s_audio_that_is_not_ready(api, owner):
 
 def test_it_throttles_uploads(api, settings, png_427):
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"uploads": "2/minute"}}
-    from rest_framework.settings import api_settings
-    from rest_framework.throttling import ScopedRateThrottle
-
-    api_settings.reload()
-    ScopedRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
-    try:
-        codes = [post_image(api, "a.png", png_427).status_code for _ in range(3)]
-        assert codes == [202, 202, 429]
-        assert api.get("/api/predictions/").status_code == 200  # reading is not throttled
-    finally:
-        settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK}
-        api_settings.reload()
-        ScopedRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+    codes = [post_image(api, "a.png", png_427).status_code for _ in range(3)]
+    assert codes == [202, 202, 429]
+    assert api.get("/api/predictions/").status_code == 200  # reading is not throttled
 
 
 def test_it_documents_the_endpoints_in_the_schema(owner_client):

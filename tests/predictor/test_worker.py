@@ -5,12 +5,11 @@ import datetime
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from predictor import reading
 from predictor.models import Prediction
 from predictor.services import enqueue_reading
+from tests.factories import token_client
 from tests.live_worker import wait_for
 from tests.predictor import images
 from tests.predictor.conftest import READER, STANDIN_READER, upload_file
@@ -25,8 +24,7 @@ def finished(pk):
 
 
 def test_it_reads_an_upload_end_to_end(live_worker, owner):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=owner).key}")
+    client = token_client(owner)
     response = client.post(
         "/api/predictions/", {"image": upload_file("n.png", images.mnist_number_png("427"))}
     )
