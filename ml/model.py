@@ -15,11 +15,13 @@ from keras import layers
 INPUT_SHAPE = (28, 28, 1)
 
 
-def build_model(width: int = 32, dropout: float = 0.4) -> keras.Model:
+def build_model(width: int = 32, dropout: float = 0.4, classes: int = 11) -> keras.Model:
     """A small all-convolutional net: ~325k parameters at width 32.
 
     Strided 5x5 convolutions replace max-pooling; they learn their own
     down-sampling, which measured better than pooling on MNIST at this size.
+    Classes 0-9 are the digits; class 10 (ml.compose.REJECT) is "not one
+    digit", which lets the reader tell a good cut from a merged pair.
     """
     inputs = keras.Input(INPUT_SHAPE, name="digits")
     x = inputs
@@ -31,7 +33,7 @@ def build_model(width: int = 32, dropout: float = 0.4) -> keras.Model:
     x = _conv(x, width * 4, 4)
     x = layers.Flatten()(x)
     x = layers.Dropout(dropout)(x)
-    outputs = layers.Dense(10, activation="softmax", name="probabilities")(x)
+    outputs = layers.Dense(classes, activation="softmax", name="probabilities")(x)
     return keras.Model(inputs, outputs, name="digitsight_cnn")
 
 

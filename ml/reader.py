@@ -62,7 +62,15 @@ class Classifier:
         self._lock = threading.Lock()
 
     def predict(self, digits: np.ndarray) -> np.ndarray:
-        """(N, 28, 28) uint8 or float in [0, 1] -> (N, 10) softmax probabilities."""
+        """(N, 28, 28) uint8 or float in [0, 1] -> (N, 10) probability of each digit.
+
+        A model with an eleventh "not one digit" class keeps that class's
+        share out of the digits, so a row sums to P(this is one digit).
+        """
+        return self.scores(digits)[:, :10]
+
+    def scores(self, digits: np.ndarray) -> np.ndarray:
+        """Every class's probability: (N, 10), or (N, 11) with "not one digit"."""
         if len(digits) == 0:
             return np.zeros((0, 10), np.float32)
         x = np.asarray(digits)

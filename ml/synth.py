@@ -117,9 +117,13 @@ def test_digits() -> tuple[np.ndarray, np.ndarray]:
     return _POOL
 
 
-def pick_digits(rng: np.random.Generator, count: int) -> tuple[list[np.ndarray], str]:
-    """`count` random test digits (28x28 uint8, white on black) and their label string."""
-    x, y = test_digits()
+def pick_digits(rng: np.random.Generator, count: int, pool=None) -> tuple[list[np.ndarray], str]:
+    """`count` random test digits (28x28 uint8, white on black) and their label string.
+
+    `pool` = (images, labels) draws from other digits instead, e.g. training
+    digits to tune the reader without looking at the test split.
+    """
+    x, y = pool if pool is not None else test_digits()
     index = rng.integers(0, len(x), size=count)
     # A leading zero is rare on worksheets; keep the label a plain number.
     if count > 1 and y[index[0]] == 0:
@@ -167,6 +171,12 @@ def render_worksheet(numbers, rng=None, style: Style | None = None, height: int 
 
 def _ink_line(digit_images, rng, style: Style, height: int) -> tuple[np.ndarray, int]:
     """Lay digits side by side as an ink-alpha strip; returns (strip, baseline row)."""
+    strip, baseline, _ = lay_out(digit_images, rng, style, height)
+    return strip, baseline
+
+
+def lay_out(digit_images, rng, style: Style, height: int) -> tuple[np.ndarray, int, list]:
+    """Like `_ink_line`, and also where each digit went: a list of (top, left, glyph)."""
     glyphs = [_glyph(img, rng, style, height) for img in digit_images]
     pad = int(0.3 * height)
     strip_h = int(height * (1.4 + 2 * style.baseline_jitter)) + 2 * pad
@@ -174,6 +184,7 @@ def _ink_line(digit_images, rng, style: Style, height: int) -> tuple[np.ndarray,
     strip = np.zeros((strip_h, strip_w), np.float32)
     baseline = pad + int(height * 1.15)
     x = pad
+    placed = []
     for k, glyph in enumerate(glyphs):
         if k:
             x = max(0, x + int(rng.uniform(*style.gap) * height))
@@ -181,9 +192,11 @@ def _ink_line(digit_images, rng, style: Style, height: int) -> tuple[np.ndarray,
         bottom = baseline + int(rng.normal(0, style.baseline_jitter) * height)
         top = int(np.clip(bottom - h, 0, strip_h - h))
         region = strip[top : top + h, x : x + w]
-        strip[top : top + h, x : x + w] = np.maximum(region, glyph[: region.shape[0], : region.shape[1]])
+        glyph = glyph[: region.shape[0], : region.shape[1]]
+        strip[top : top + h, x : x + w] = np.maximum(region, glyph)
+        placed.append((top, x, glyph))
         x += w
-    return strip[:, : x + pad], baseline
+    return strip[:, : x + pad], baseline, placed
 
 
 def _glyph(image: np.ndarray, rng, style: Style, height: int) -> np.ndarray:
@@ -266,14 +279,14 @@ class Sample:
     labels: list[str]  # the numbers in reading order
 
 
-def make_sample(rng: np.random.Generator, condition: str) -> Sample:
+def make_sample(rng: np.random.Generator, condition: str, pool=None) -> Sample:
     style = style_for(condition, rng)
     if condition == "worksheet":
-        numbers = [pick_digits(rng, int(rng.integers(1, 7))) for _ in range(int(rng.integers(3, 8)))]
+        numbers = [pick_digits(rng, int(rng.integers(1, 7)), pool) for _ in range(int(rng.integers(3, 8)))]
         image = render_worksheet([digits for digits, _ in numbers], rng, style)
         labels = [label for _, label in numbers]
     else:
-        digits, label = pick_digits(rng, int(rng.integers(1, 7)))
+        digits, label = pick_digits(rng, int(rng.integers(1, 7)), pool)
         image = render_number(digits, rng, style)
         labels = [label]
     return Sample(condition, encode(image, style.jpeg), labels)

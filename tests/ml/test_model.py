@@ -40,6 +40,8 @@ def test_it_trains_a_quick_model_far_above_chance(tmp_path):
     card = train.main(["--quick", "--out", str(tmp_path), "--checkpoint", str(tmp_path / "ck.keras")])
     assert card["quick"] is True and card["test_accuracy"] > 0.9
     mnist = mnist_data.load()
-    probabilities = Classifier(tmp_path / "digits.tflite").predict(mnist.x_test[:500])
-    assert np.isfinite(probabilities).all()
+    classifier = Classifier(tmp_path / "digits.tflite")
+    assert card["classes"] == 11 and classifier.scores(mnist.x_test[:5]).shape == (5, 11)
+    probabilities = classifier.predict(mnist.x_test[:500])
+    assert probabilities.shape == (500, 10) and np.isfinite(probabilities).all()
     assert (probabilities.argmax(axis=1) == mnist.y_test[:500]).mean() > 0.85
