@@ -6,6 +6,10 @@ OpenCV, Pillow and LiteRT, which keeps a cold start well under a second.
     reader = get_reader()            # once per process (Celery: after fork)
     result = reader.read(path_or_bytes)
 
+A digit's confidence is the model's probability for it, which excludes the
+share it gives to "not one digit" (a bad cut or a merged pair reads as
+doubtful, not as a confident wrong digit).
+
 A number's confidence is the *product* of its digits' confidences: the
 probability that every digit is right if the digits' errors are independent,
 so a long number with one doubtful digit is reported as doubtful.
@@ -34,7 +38,7 @@ WIDE_DIGIT = 1.0  # width / line height beyond which one digit is implausibly wi
 WIDE_PENALTY = 4.0
 SHORT_DIGIT = 0.6  # height / line height below which a piece is implausible as a whole digit
 SHORT_PENALTY = 10.0
-CUT_COST = 0.5  # log-probability paid per stroke a cut severs
+CUT_COST = 0.25  # log-probability paid per stroke a cut severs
 
 
 class UnreadableImage(ValueError):

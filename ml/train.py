@@ -38,6 +38,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--width", type=int, default=32)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
+        "--mnist-weight",
+        type=float,
+        default=1.0,
+        help="loss weight of MNIST's own digits against the composed crops (1.0: equal)",
+    )
+    parser.add_argument(
         "--composed-lines",
         type=int,
         default=COMPOSED_LINES,
@@ -70,12 +76,12 @@ def main(argv=None) -> dict:
     if args.export_only:
         history = json.loads(args.checkpoint.with_suffix(".history.json").read_text())
         return export(keras.models.load_model(args.checkpoint), args, mnist, history, None)
-    x_train, y_train = _training_set(args, mnist)
+    x_train, y_train, weights = _training_set(args, mnist)
     model, initial_epoch, history = _model_and_state(args, len(x_train))
     started = time.monotonic()
     callbacks = _callbacks(args, history)
     model.fit(
-        _dataset(tf, x_train, y_train, args.batch_size, args.seed),
+        _dataset(tf, x_train, y_train, weights, args.batch_size, args.seed),
         epochs=args.epochs,
         initial_epoch=initial_epoch,
         callbacks=callbacks,
@@ -85,29 +91,32 @@ def main(argv=None) -> dict:
     return export(model, args, mnist, history, seconds)
 
 
-def _training_set(args, mnist) -> tuple[np.ndarray, np.ndarray]:
-    """MNIST's training digits plus crops our segmenter cut from numbers composed of them."""
+def _training_set(args, mnist) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """MNIST's training digits plus crops our segmenter cut from numbers composed of them,
+    and each sample's loss weight (--mnist-weight for the MNIST digits)."""
     from ml import compose
 
     x, y = mnist.x_train, mnist.y_train
     if args.quick:
         x, y = x[:QUICK_SAMPLES], y[:QUICK_SAMPLES]
+    weights = np.full(len(x), args.mnist_weight, np.float32)
     if args.composed_lines:
         cx, cy = compose.load(args.composed_lines)
         x, y = np.concatenate([x, cx]), np.concatenate([y, cy])
-    return _prepare(x), y
+        weights = np.concatenate([weights, np.ones(len(cx), np.float32)])
+    return _prepare(x), y, weights
 
 
 def _prepare(images: np.ndarray) -> np.ndarray:
     return (images.astype(np.float32) / 255.0)[..., None]
 
 
-def _dataset(tf, x, y, batch_size: int, seed: int):
+def _dataset(tf, x, y, weights, batch_size: int, seed: int):
     from ml.model import augment
 
-    ds = tf.data.Dataset.from_tensor_slices((x, y.astype(np.int32)))
+    ds = tf.data.Dataset.from_tensor_slices((x, y.astype(np.int32), weights))
     ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True).batch(batch_size)
-    ds = ds.map(lambda images, labels: (augment(images), labels), num_parallel_calls=2)
+    ds = ds.map(lambda images, labels, w: (augment(images), labels, w), num_parallel_calls=2)
     return ds.prefetch(2)
 
 
