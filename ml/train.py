@@ -216,6 +216,7 @@ def export(model, args, mnist, history: list, seconds: float | None) -> dict:
         "train_samples": QUICK_SAMPLES if args.quick else 60000,
         "classes": int(model.output_shape[-1]),
         "composed_lines": args.composed_lines,
+        "mnist_weight": args.mnist_weight,
         "composed": "class 10 = not one digit: merged pairs and fragments, plus digits as our "
         "segmenter cuts them, from numbers composed of MNIST training digits (ml.compose)",
         "test_accuracy": float((predicted == mnist.y_test).mean()),

