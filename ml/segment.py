@@ -33,7 +33,9 @@ import numpy as np
 MIN_INK = 0.16
 # Stroke width / box size of MNIST digits at the 40 px working scale (calibrated on MNIST).
 MNIST_STROKE = 0.18
-GAP_FACTOR = 0.6  # a gap wider than this many digit heights separates two numbers
+GAP_FACTOR = 0.75  # a gap wider than this many digit heights separates two numbers
+MERGED_WIDTH = 1.4  # a broken digit put back together is at most this many digit heights wide
+RULE_SPAN = 0.34  # a ruled line crosses at least this fraction of the page (7s in a row do not)
 
 
 @dataclass
@@ -130,7 +132,7 @@ def remove_rules(mask: np.ndarray, ink: np.ndarray):
     # leaves the Hough transform a fraction of the pixels to vote with.
     flat = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((1, 7), np.uint8))
     segments = cv2.HoughLinesP(
-        flat, 1, np.pi / 360, threshold=max(30, w // 4), minLineLength=w // 3, maxLineGap=4
+        flat, 1, np.pi / 360, threshold=max(30, w // 4), minLineLength=int(RULE_SPAN * w), maxLineGap=4
     )
     if segments is None:
         return mask, ink, None
@@ -263,7 +265,8 @@ def _merge_pieces(boxes: list, ref: float) -> list[list]:
                 vgap = max(gy0 - (y + h), y - gy1)
                 merged_h = max(gy1, y + h) - min(gy0, y)
                 merged_w = max(gx1, x + w) - min(gx0, x)
-                if hgap < 0.12 * ref and vgap < 0.25 * ref and merged_h < 1.4 * ref and merged_w < 1.4 * ref:
+                near = hgap < 0.12 * ref and vgap < 0.25 * ref
+                if near and merged_h < 1.4 * ref and merged_w < MERGED_WIDTH * ref:
                     target = group
                     break
         if target is None:
