@@ -40,8 +40,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         "--mnist-weight",
         type=float,
-        default=1.0,
-        help="loss weight of MNIST's own digits against the composed crops (1.0: equal)",
+        default=2.0,
+        help="loss weight of MNIST's own digits against the composed crops",
     )
     parser.add_argument(
         "--composed-lines",
