@@ -128,8 +128,8 @@ def remove_rules(mask: np.ndarray, ink: np.ndarray):
     h, w = mask.shape
     if w < 60:
         return mask, ink, None
-    # Only near-horizontal runs can belong to a rule: dropping the rest first
-    # leaves the Hough transform a fraction of the pixels to vote with.
+    # Only near-horizontal runs can belong to a rule: the rest of the ink
+    # (digit stems and curves) gets no vote in the Hough transform.
     flat = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((1, 7), np.uint8))
     segments = cv2.HoughLinesP(
         flat, 1, np.pi / 360, threshold=max(30, w // 4), minLineLength=int(RULE_SPAN * w), maxLineGap=4
@@ -154,10 +154,9 @@ def remove_rules(mask: np.ndarray, ink: np.ndarray):
     # a row each way.
     thickened = mask if affine is None else cv2.dilate(mask, np.ones((3, 1), np.uint8))
     runs = cv2.morphologyEx(thickened, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1)))
-    rules = mask & runs
-    core = rules
-    rule = _rule_thickness(rules)
-    rules = cv2.dilate(rules, np.ones((3, 1), np.uint8))
+    core = mask & runs
+    rule = _rule_thickness(core)
+    rules = cv2.dilate(core, np.ones((3, 1), np.uint8))
     kept = mask & (1 - rules)
     # Strokes crossing a rule lost a short run of pixels: bridge it vertically.
     thickness = max(3, rule + 4)
@@ -173,7 +172,7 @@ def _thicker_than_rule(mask: np.ndarray, core: np.ndarray) -> np.ndarray:
     rule alone, so it survives the erasing. Each rule is measured on its own:
     two rules drawn close together make one thick band, not a stroke.
     """
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(core, connectivity=8)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(core, connectivity=8)
     thickness = stats[:, cv2.CC_STAT_AREA] / np.maximum(stats[:, cv2.CC_STAT_WIDTH], 1)
     thickness[0] = np.inf
     # The erased band is the rule grown by a row each way: it takes the rule's label.
