@@ -34,6 +34,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the body (CSRF reads POST): oversized requests never reach the disk.
+    "digitsight.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -183,6 +185,8 @@ DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="DigitSight <n
 
 # --- DigitSight
 DIGITSIGHT_MAX_UPLOAD_BYTES = env.int("DIGITSIGHT_MAX_UPLOAD_BYTES", default=15 * 1024 * 1024)
+# A whole request (several files at once) is refused above this, before its body is read.
+DIGITSIGHT_MAX_REQUEST_BYTES = env.int("DIGITSIGHT_MAX_REQUEST_BYTES", default=200 * 1024 * 1024)
 DIGITSIGHT_MAX_PIXELS = env.int("DIGITSIGHT_MAX_PIXELS", default=40_000_000)
 DIGITSIGHT_MAX_PDF_PAGES = env.int("DIGITSIGHT_MAX_PDF_PAGES", default=50)
 DIGITSIGHT_REVIEW_THRESHOLD = env.float("DIGITSIGHT_REVIEW_THRESHOLD", default=0.8)
