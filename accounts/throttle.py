@@ -1,10 +1,12 @@
-"""Failed-login throttle shared by the login page and the API token endpoint.
+"""Throttles for the account pages: failed logins, sign-ups, password-reset e-mails.
 
-Failures are counted in Django's cache (Redis when REDIS_URL is set, so every
-gunicorn worker sees the same counts) per client IP and per username. Once
-either count reaches LOGIN_THROTTLE_FAILURES within LOGIN_THROTTLE_WINDOW
-seconds, further attempts are refused with 429 -- even with the right
-password, or the throttle would only slow an attacker down by one guess.
+Counts live in Django's cache (Redis when REDIS_URL is set, so every gunicorn
+worker sees the same counts) per client IP and, where there is one, per
+username or address. Failed logins: once either count reaches
+LOGIN_THROTTLE_FAILURES within LOGIN_THROTTLE_WINDOW seconds, further
+attempts are refused with 429 -- even with the right password, or the
+throttle would only slow an attacker down by one guess. Sign-ups and reset
+e-mails cost us an account or a message each, so every one counts.
 """
 
 import functools
@@ -30,7 +32,7 @@ def _fail_open(default):
             try:
                 return method(*args, **kwargs)
             except Exception as exc:  # redis-py and the cache backends raise several kinds
-                log.warning("login throttle skipped: cache unavailable (%s)", exc)
+                log.warning("throttle skipped: cache unavailable (%s)", exc)
                 return default
 
         return wrapper
@@ -54,33 +56,48 @@ def client_ip(request) -> str:
 def _key(kind: str, value: str) -> str:
     # Hashed: usernames may hold characters some cache backends reject in keys.
     digest = hashlib.sha256(value.encode()).hexdigest()[:32]
-    return f"login-throttle:{kind}:{digest}"
+    return f"throttle:{kind}:{digest}"
 
 
-class LoginThrottle:
-    def __init__(self, request, username: str | None):
-        self.keys = [_key("ip", client_ip(request))]
-        if username:
-            self.keys.append(_key("user", username.strip().lower()))
+class _Counter:
+    """Counts events per key within a window; blocked once any key reaches the limit."""
 
-    @property
-    def retry_after(self) -> int:
-        return settings.LOGIN_THROTTLE_WINDOW
+    def __init__(self, request, action: str, who: str | None, limit: int, window: int):
+        self.keys = [_key(f"{action}-ip", client_ip(request))]
+        if who:
+            self.keys.append(_key(f"{action}-who", who.strip().lower()))
+        self.limit, self.retry_after = limit, window
 
     @_fail_open(default=False)
     def blocked(self) -> bool:
-        limit = settings.LOGIN_THROTTLE_FAILURES
-        return any(count >= limit for count in cache.get_many(self.keys).values())
+        return any(count >= self.limit for count in cache.get_many(self.keys).values())
 
     @_fail_open(default=None)
-    def failed(self) -> None:
+    def count(self) -> None:
         for key in self.keys:
-            # add() starts the window on the first failure; incr() keeps its expiry.
-            cache.add(key, 0, timeout=settings.LOGIN_THROTTLE_WINDOW)
+            # add() starts the window on the first event; incr() keeps its expiry.
+            cache.add(key, 0, timeout=self.retry_after)
             try:
                 cache.incr(key)
             except ValueError:  # expired between add() and incr()
-                cache.set(key, 1, timeout=settings.LOGIN_THROTTLE_WINDOW)
+                cache.set(key, 1, timeout=self.retry_after)
+
+
+class ActionThrottle(_Counter):
+    """Sign-ups per IP; password-reset e-mails per IP and per address (ACTION_THROTTLE_WINDOW)."""
+
+    def __init__(self, request, action: str, limit: int, who: str | None = None):
+        super().__init__(request, action, who, limit, settings.ACTION_THROTTLE_WINDOW)
+
+
+class LoginThrottle(_Counter):
+    def __init__(self, request, username: str | None):
+        super().__init__(
+            request, "login", username, settings.LOGIN_THROTTLE_FAILURES, settings.LOGIN_THROTTLE_WINDOW
+        )
+
+    def failed(self) -> None:
+        self.count()
 
     @_fail_open(default=None)
     def succeeded(self) -> None:

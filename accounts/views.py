@@ -10,14 +10,16 @@ from django.views.generic import CreateView, UpdateView
 
 from accounts import forms
 from accounts.models import Profile
-from accounts.throttle import LoginThrottle
+from accounts.throttle import ActionThrottle, LoginThrottle
+
+LOGIN_REFUSED = "Too many failed login attempts from your network or for this account."
 
 
-def too_many_attempts(request, throttle: LoginThrottle):
+def too_many_attempts(request, throttle, reason: str = LOGIN_REFUSED):
     response = render(
         request,
         "accounts/too_many_attempts.html",
-        {"minutes": max(1, throttle.retry_after // 60)},
+        {"minutes": max(1, throttle.retry_after // 60), "reason": reason, "login": reason == LOGIN_REFUSED},
         status=429,
     )
     response["Retry-After"] = str(throttle.retry_after)
@@ -57,7 +59,16 @@ class SignupView(CreateView):
             return redirect(settings.LOGIN_REDIRECT_URL)
         return super().dispatch(request, *args, **kwargs)
 
+    def post(self, request, *args, **kwargs):
+        self.throttle = ActionThrottle(request, "signup", settings.SIGNUP_THROTTLE)
+        if self.throttle.blocked():
+            return too_many_attempts(
+                request, self.throttle, "Too many accounts were created from your network."
+            )
+        return super().post(request, *args, **kwargs)
+
     def form_valid(self, form):
+        self.throttle.count()
         user = form.save()
         login(self.request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(self.request, f"Welcome to DigitSight, {user.get_username()}!")
@@ -88,6 +99,19 @@ class PasswordResetView(auth_views.PasswordResetView):
     email_template_name = "accounts/email/password_reset.txt"
     subject_template_name = "accounts/email/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
+
+    def post(self, request, *args, **kwargs):
+        self.throttle = ActionThrottle(
+            request, "password-reset", settings.PASSWORD_RESET_THROTTLE, who=request.POST.get("email")
+        )
+        if self.throttle.blocked():
+            reason = "Too many password-reset e-mails were asked for from your network or for this address."
+            return too_many_attempts(request, self.throttle, reason)
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        self.throttle.count()
+        return super().form_valid(form)
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):

@@ -83,6 +83,10 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 # Failed logins allowed per IP and per username within LOGIN_THROTTLE_WINDOW seconds.
 LOGIN_THROTTLE_FAILURES = env.int("DIGITSIGHT_LOGIN_THROTTLE_FAILURES", default=20)
 LOGIN_THROTTLE_WINDOW = env.int("DIGITSIGHT_LOGIN_THROTTLE_WINDOW", default=3600)
+# Accounts created per IP, and password-reset e-mails per IP and per address, per hour.
+SIGNUP_THROTTLE = env.int("DIGITSIGHT_SIGNUP_THROTTLE", default=10)
+PASSWORD_RESET_THROTTLE = env.int("DIGITSIGHT_PASSWORD_RESET_THROTTLE", default=5)
+ACTION_THROTTLE_WINDOW = 3600
 # Reverse proxies in front of gunicorn that append to X-Forwarded-For. 0 trusts
 # none of it: the throttle then counts per REMOTE_ADDR.
 DIGITSIGHT_PROXY_COUNT = env.int("DIGITSIGHT_PROXY_COUNT", default=0)
