@@ -47,7 +47,7 @@ def style(rng: np.random.Generator) -> synth.Style:
     """A photo style, mostly touching or overlapping; never rotated (labels stay pixel-exact)."""
     gap = (-0.25, 0.0) if rng.random() < 0.65 else (-0.08, 0.3)
     return replace(
-        synth.Style(paper=synth._paper(rng)),
+        synth.Style(paper=synth.paper_tone(rng)),
         ink=synth.INKS[str(rng.choice(list(synth.INKS)))],
         gap=gap,
         size_jitter=0.15,
@@ -71,8 +71,9 @@ def line_crops(rng: np.random.Generator, images: np.ndarray, labels: np.ndarray)
     my, mx = int(0.6 * height), int(0.8 * height)
     page = np.pad(strip, ((my, my), (mx, mx)))
     owner = _owner(page.shape, placed, my, mx)
-    rules = synth._rules(page.shape, [my + baseline], height, rng)
-    photo = synth._photo(page, rules if look.rules else None, look, rng)
+    # Drawn even when unused, so the random stream (and the cached crops) stay as they were.
+    rules = synth.ruled_lines(page.shape, [my + baseline], height, rng)
+    photo = synth.photograph(page, rules if look.rules else None, look, rng)
     photo = cv2.imdecode(np.frombuffer(synth.encode(photo, look.jpeg), np.uint8), cv2.IMREAD_COLOR)
     return _label_crops(rng, photo[..., ::-1], owner, labels[index])
 
@@ -89,8 +90,6 @@ def _owner(shape, placed, top_pad: int, left_pad: int) -> np.ndarray:
 
 
 def _label_crops(rng, photo: np.ndarray, owner: np.ndarray, digits: np.ndarray):
-    from ml.reader import _line_heights
-
     ink = segment.ink_map(photo)
     mask = segment.binarize(ink)
     mask, ink, affine = segment.remove_rules(mask, ink)
@@ -99,7 +98,7 @@ def _label_crops(rng, photo: np.ndarray, owner: np.ndarray, digits: np.ndarray):
         return np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.int64)
     totals = np.bincount(owner[mask.astype(bool)] + 1, minlength=len(digits) + 1)[1:]
     kept = {"digit": [], "reject": []}
-    for blob, ref_h in zip(blobs, _line_heights(blobs), strict=True):
+    for blob, ref_h in zip(blobs, segment.line_heights(blobs), strict=True):
         _, runs = segment.lattice(blob, ref_h)
         for crop in runs.values():
             if crop is None:
@@ -135,12 +134,18 @@ def _label(held: np.ndarray, totals: np.ndarray, digits: np.ndarray) -> int | No
 # ------------------------------------------------------------------- the cache
 
 
+_MNIST = None
+
+
 def _work(task):
+    global _MNIST
     seed, start, stop = task
     from ml import data
 
     cv2.setNumThreads(1)
-    mnist = data.load()
+    if _MNIST is None:  # once per worker process, not once per chunk
+        _MNIST = data.load()
+    mnist = _MNIST
     rng = np.random.default_rng(seed)
     xs, ys = [], []
     for _ in range(start, stop):

@@ -224,7 +224,7 @@ class Reader:
         if not blobs:
             return []
         to_original = _box_mapper(affine, width / array.shape[1], height / array.shape[0], width, height)
-        heights = _line_heights(blobs)
+        heights = segment.line_heights(blobs)
         plans = _plan(blobs, heights)
         crops = [crop for _, runs in plans.values() for crop in runs.values() if crop is not None]
         if not crops:
@@ -234,19 +234,6 @@ class Reader:
             crop["digit"], crop["confidence"] = int(p.argmax()), float(p.max())
         chosen = {key: _best(severed, runs, heights[key]) for key, (severed, runs) in plans.items()}
         return _assemble(blobs, chosen, to_original)
-
-
-def _line_heights(blobs) -> list[float]:
-    """Each blob's reference digit height: the median blob height of its text line."""
-    from ml import segment
-
-    index_of = {id(b): i for i, b in enumerate(blobs)}
-    heights = [float(b.h) for b in blobs]
-    for line in segment.group_lines(blobs):
-        height = float(np.median([b.h for b in line]))
-        for blob in line:
-            heights[index_of[id(blob)]] = height
-    return heights
 
 
 def _plan(blobs, heights: list[float]) -> dict[int, tuple[int, dict]]:

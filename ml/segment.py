@@ -308,6 +308,17 @@ def group_lines(blobs: list[Blob]) -> list[list[Blob]]:
     return sorted(lines.values(), key=lambda line: np.mean([b.y + b.h / 2 for b in line]))
 
 
+def line_heights(blobs: list[Blob]) -> list[float]:
+    """Each blob's reference digit height: the median blob height of its text line."""
+    index_of = {id(b): i for i, b in enumerate(blobs)}
+    heights = [float(b.h) for b in blobs]
+    for line in group_lines(blobs):
+        height = float(np.median([b.h for b in line]))
+        for blob in line:
+            heights[index_of[id(blob)]] = height
+    return heights
+
+
 def split_numbers(line: list[Blob]) -> list[list[Blob]]:
     height = float(np.median([b.h for b in line]))
     numbers = [[line[0]]]

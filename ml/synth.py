@@ -60,7 +60,7 @@ CONDITIONS = (
 
 def style_for(condition: str, rng: np.random.Generator) -> Style:
     """The clean style plus the one nuisance a condition is about (all of them for mixed/worksheet)."""
-    base = Style(paper=_paper(rng), jpeg=int(rng.integers(85, 96)))
+    base = Style(paper=paper_tone(rng), jpeg=int(rng.integers(85, 96)))
     nuisances = {
         "wide_gaps": {"gap": (0.3, 0.5)},
         "touching": {"gap": (-0.18, 0.0)},
@@ -96,7 +96,7 @@ def _random_style(rng: np.random.Generator, base: Style) -> Style:
     )
 
 
-def _paper(rng: np.random.Generator) -> tuple:
+def paper_tone(rng: np.random.Generator) -> tuple:
     white = rng.uniform(225, 252)
     return (white, white - rng.uniform(0, 8), white - rng.uniform(2, 18))
 
@@ -145,8 +145,8 @@ def render_number(
     line, baseline = _ink_line(digit_images, rng, style, height)
     margin_x, margin_y = int(rng.uniform(0.5, 1.5) * height), int(rng.uniform(0.5, 1.0) * height)
     ink = np.pad(line, ((margin_y, margin_y), (margin_x, margin_x)))
-    rules = _rules(ink.shape, [margin_y + baseline], height, rng) if style.rules else None
-    return _photo(ink, rules, style, rng)
+    rules = ruled_lines(ink.shape, [margin_y + baseline], height, rng) if style.rules else None
+    return photograph(ink, rules, style, rng)
 
 
 def render_worksheet(numbers, rng=None, style: Style | None = None, height: int | None = None) -> np.ndarray:
@@ -165,8 +165,8 @@ def render_worksheet(numbers, rng=None, style: Style | None = None, height: int 
         h, w = line.shape
         page[top : top + h, left : left + w] = np.maximum(page[top : top + h, left : left + w], line)
         baselines.append(top + baseline)
-    rules = _rules(page.shape, baselines, height, rng) if style.rules else None
-    return _photo(page, rules, style, rng)
+    rules = ruled_lines(page.shape, baselines, height, rng) if style.rules else None
+    return photograph(page, rules, style, rng)
 
 
 def _ink_line(digit_images, rng, style: Style, height: int) -> tuple[np.ndarray, int]:
@@ -215,7 +215,7 @@ def _glyph(image: np.ndarray, rng, style: Style, height: int) -> np.ndarray:
     return np.clip(glyph, 0, 1)
 
 
-def _rules(shape, baselines, height: int, rng) -> np.ndarray:
+def ruled_lines(shape, baselines, height: int, rng) -> np.ndarray:
     """Ruled lines through every baseline (and between them), light and thin."""
     rules = np.zeros(shape, np.float32)
     thickness = int(rng.integers(1, 3))
@@ -229,7 +229,8 @@ def _rules(shape, baselines, height: int, rng) -> np.ndarray:
     return rules
 
 
-def _photo(ink: np.ndarray, rules, style: Style, rng) -> np.ndarray:
+def photograph(ink: np.ndarray, rules, style: Style, rng) -> np.ndarray:
+    """An ink-alpha page (and optional rules) photographed in the given style: (H, W, 3) uint8."""
     h, w = ink.shape
     if style.angle:
         turn = cv2.getRotationMatrix2D((w / 2, h / 2), style.angle, 1.0)

@@ -55,3 +55,23 @@ def test_it_accepts_class_uploads(cache_down, owner, django_capture_on_commit_ca
         )
     assert response.status_code in (201, 202), response.content[:300]
     assert Submission.objects.filter(assignment=assignment, student="Ana").exists()
+
+
+def test_it_signs_teachers_up(cache_down, db):
+    client = Client(raise_request_exception=False)
+    data = {
+        "username": "newteacher",
+        "email": "new@school.example",
+        "password1": PASSWORD,
+        "password2": PASSWORD,
+    }
+    response = client.post(reverse("accounts:signup"), data)
+    assert response.status_code == 302
+    assert "_auth_user_id" in client.session
+
+
+def test_it_mails_password_resets(cache_down, owner, mailoutbox):
+    client = Client(raise_request_exception=False)
+    response = client.post(reverse("accounts:password_reset"), {"email": owner.email})
+    assert response.status_code == 302
+    assert [m.to for m in mailoutbox] == [[owner.email]]

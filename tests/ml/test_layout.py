@@ -89,7 +89,7 @@ def test_it_separates_numbers_on_one_line_by_a_clear_gap(reader, clear_digits):
 def test_it_finds_nothing_on_a_blank_page(reader):
     rng = np.random.default_rng(14)
     for style in (Style(), Style(rules=True, gradient=0.5, noise=6), Style(blur=1.0, noise=8, jpeg=60)):
-        page = synth._photo(np.zeros((600, 450), np.float32), None, style, rng)
+        page = synth.photograph(np.zeros((600, 450), np.float32), None, style, rng)
         result = reader.read(synth.encode(page, style.jpeg))
         assert result["numbers"] == [] and result["needs_review"] is False
 
