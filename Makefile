@@ -72,6 +72,7 @@ data: install-dev
 
 train: data
 	$(PY) -m ml.train
+	$(PY) -m ml.train_lines
 
 evaluate: data
 	$(PY) -m ml.evaluate

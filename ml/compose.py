@@ -78,6 +78,35 @@ def line_crops(rng: np.random.Generator, images: np.ndarray, labels: np.ndarray)
     return _label_crops(rng, photo[..., ::-1], owner, labels[index])
 
 
+def line_style(rng: np.random.Generator) -> synth.Style:
+    """A photo style for whole-number strips: any gap, slight rotation (the label is a string)."""
+    gap = [(-0.25, 0.0), (-0.08, 0.3), (0.05, 0.6)][int(rng.choice(3, p=[0.5, 0.3, 0.2]))]
+    return replace(style(rng), gap=gap, angle=float(rng.uniform(-5, 5)) if rng.random() < 0.4 else 0.0)
+
+
+def number_strip(rng: np.random.Generator, images: np.ndarray, labels: np.ndarray):
+    """One number of 1-6 training digits, photographed and cut out by our own
+    segmenter: (strip uint8 (32, W), label string), or None when nothing was found."""
+    count = int(rng.choice(np.arange(1, 7), p=[0.08, 0.2, 0.2, 0.2, 0.16, 0.16]))
+    index = rng.integers(0, len(images), size=count)
+    look = line_style(rng)
+    height = int(rng.integers(24, 80))
+    strip, baseline, _ = synth.lay_out([images[i] for i in index], rng, look, height)
+    my, mx = int(0.6 * height), int(0.8 * height)
+    page = np.pad(strip, ((my, my), (mx, mx)))
+    rules = synth.ruled_lines(page.shape, [my + baseline], height, rng) if look.rules else None
+    photo = synth.photograph(page, rules, look, rng)
+    photo = cv2.imdecode(np.frombuffer(synth.encode(photo, look.jpeg), np.uint8), cv2.IMREAD_COLOR)
+    ink = segment.ink_map(photo[..., ::-1])
+    mask = segment.binarize(ink)
+    mask, ink, _ = segment.remove_rules(mask, ink)
+    blobs = segment.find_blobs(mask, ink)
+    if not blobs:
+        return None
+    line = max(segment.group_lines(blobs), key=lambda blobs: sum(b.w for b in blobs))
+    return segment.number_strip(line)[0], "".join(str(int(labels[i])) for i in index)
+
+
 def _owner(shape, placed, top_pad: int, left_pad: int) -> np.ndarray:
     """Which digit each pixel's ink belongs to (-1: paper)."""
     layers = np.zeros((len(placed), *shape), np.float32)
@@ -139,7 +168,7 @@ _MNIST = None
 
 def _work(task):
     global _MNIST
-    seed, start, stop = task
+    seed, start, stop, kind = task
     from ml import data
 
     cv2.setNumThreads(1)
@@ -147,6 +176,9 @@ def _work(task):
         _MNIST = data.load()
     mnist = _MNIST
     rng = np.random.default_rng(seed)
+    if kind == "strips":
+        made = (number_strip(rng, mnist.x_train, mnist.y_train) for _ in range(start, stop))
+        return [m for m in made if m is not None]
     xs, ys = [], []
     for _ in range(start, stop):
         x, y = line_crops(rng, mnist.x_train, mnist.y_train)
@@ -155,10 +187,12 @@ def _work(task):
     return np.concatenate(xs), np.concatenate(ys)
 
 
-def build(lines: int, seed: int = 11, processes: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+def _run(lines: int, seed: int, kind: str, processes: int | None = None) -> list:
     processes = processes or (1 if lines < 1000 else min(4, os.cpu_count() or 1))
     chunk = max(1, -(-lines // (processes * 4)))
-    tasks = [(seed * 100_003 + k, a, min(a + chunk, lines)) for k, a in enumerate(range(0, lines, chunk))]
+    tasks = [
+        (seed * 100_003 + k, a, min(a + chunk, lines), kind) for k, a in enumerate(range(0, lines, chunk))
+    ]
     if processes == 1:
         parts = [_work(task) for task in tasks]
     else:
@@ -166,7 +200,25 @@ def build(lines: int, seed: int = 11, processes: int | None = None) -> tuple[np.
         # threads hold a lock deadlocks the child.
         with get_context("spawn").Pool(processes) as pool:
             parts = pool.map(_work, tasks)
+    return parts
+
+
+def build(lines: int, seed: int = 11, processes: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    parts = _run(lines, seed, "crops", processes)
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
+def build_strips(lines: int, seed: int = 13, processes: int | None = None):
+    """Number strips (N, 32, MAX_LINE_WIDTH) uint8 zero-padded on the right, their widths,
+    and their labels (N, 6) int32 padded with -1."""
+    strips = [s for part in _run(lines, seed, "strips", processes) for s in part]
+    x = np.zeros((len(strips), segment.LINE_HEIGHT, segment.MAX_LINE_WIDTH), np.uint8)
+    widths = np.array([s.shape[1] for s, _ in strips], np.int32)
+    y = np.full((len(strips), 6), -1, np.int32)
+    for k, (strip, label) in enumerate(strips):
+        x[k, :, : strip.shape[1]] = strip
+        y[k, : len(label)] = [int(c) for c in label]
+    return x, widths, y
 
 
 def cache_path(lines: int, seed: int) -> Path:
@@ -189,6 +241,23 @@ def load(lines: int, seed: int = 11) -> tuple[np.ndarray, np.ndarray]:
     np.savez_compressed(partial, x=x, y=y)
     partial.replace(path)
     return x, y
+
+
+def load_strips(lines: int, seed: int = 13):
+    """The number strips for the line model (`build_strips`), built once and cached."""
+    from ml import data
+
+    recipe = f"strips-{lines}-{seed}-{segment.LINE_HEIGHT}-{segment.LINE_INK}-{segment.MAX_LINE_WIDTH}"
+    path = data.cache_path().parent / f"strips-{hashlib.sha256(recipe.encode()).hexdigest()[:10]}.npz"
+    if path.exists():
+        with np.load(path) as saved:
+            return saved["x"], saved["widths"], saved["y"]
+    x, widths, y = build_strips(lines, seed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".part.npz")
+    np.savez_compressed(partial, x=x, widths=widths, y=y)
+    partial.replace(path)
+    return x, widths, y
 
 
 def main(argv=None) -> None:

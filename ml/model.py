@@ -105,3 +105,38 @@ def _random_blur(images: tf.Tensor, n: tf.Tensor) -> tf.Tensor:
     kernel = tf.constant([[1.0, 2.0, 1.0], [2.0, 4.0, 2.0], [1.0, 2.0, 1.0]]) / 16.0
     blurred = tf.nn.conv2d(images, tf.reshape(kernel, [3, 3, 1, 1]), 1, "SAME")
     return tf.where(tf.random.uniform([n, 1, 1, 1]) < 0.1, blurred, images)
+
+
+LINE_CLASSES = 11  # ten digits and the CTC blank (index 10)
+
+
+def build_line_model(width: int = 16, dropout: float = 0.2) -> keras.Model:
+    """A fully convolutional CTC reader for a number strip (32 x W): ~110k parameters at width 16.
+
+    Two 2x2 poolings leave one frame per 4 columns (about five per digit);
+    a (4, 1) convolution folds the remaining rows, and two 1-D convolutions
+    along the strip give each frame about two digits of context. The output
+    is (batch, 1, W / 4, 11) logits; index 10 is the CTC blank. Everything is
+    a convolution, so LiteRT serves any strip width.
+    """
+    inputs = keras.Input((32, None, 1), name="strips")
+    x = _conv_same(inputs, width)
+    x = layers.MaxPooling2D(2)(x)
+    x = _conv_same(x, width * 2)
+    x = layers.MaxPooling2D(2)(x)
+    x = _conv_same(x, width * 4)
+    x = _conv_same(x, width * 4)
+    x = layers.MaxPooling2D((2, 1))(x)
+    x = _conv_same(x, width * 8, (4, 1), padding="valid")
+    x = layers.Dropout(dropout)(x)
+    x = _conv_same(x, width * 8, (1, 5))
+    x = layers.Dropout(dropout)(x)
+    x = _conv_same(x, width * 8, (1, 5))
+    outputs = layers.Conv2D(LINE_CLASSES, 1, name="logits")(x)
+    return keras.Model(inputs, outputs, name="digitsight_lines")
+
+
+def _conv_same(x, filters: int, size=(3, 3), padding: str = "same"):
+    x = layers.Conv2D(filters, size, padding=padding, use_bias=False)(x)
+    x = layers.BatchNormalization()(x)
+    return layers.Activation("relu")(x)

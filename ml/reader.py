@@ -39,6 +39,7 @@ WIDE_PENALTY = 4.0
 SHORT_DIGIT = 0.6  # height / line height below which a piece is implausible as a whole digit
 SHORT_PENALTY = 10.0
 CUT_COST = 0.25  # log-probability paid per stroke a cut severs
+LINE_MARGIN = 1.0  # the line model's reading wins when this many times as confident as the cuts'
 
 
 class UnreadableImage(ValueError):
@@ -88,6 +89,63 @@ class Classifier:
             self._interpreter.set_tensor(self._input, x)
             self._interpreter.invoke()
             return self._interpreter.get_tensor(self._output).copy()
+
+
+BLANK = 10  # the line model's CTC blank
+
+
+class LineReader:
+    """The line model (ml.train_lines) through LiteRT: reads whole number strips in one call."""
+
+    def __init__(self, model_path: Path | str, num_threads: int = 1):
+        from ai_edge_litert.interpreter import Interpreter
+
+        self.path = Path(model_path)
+        self._interpreter = Interpreter(model_path=str(self.path), num_threads=num_threads)
+        self._input = self._interpreter.get_input_details()[0]["index"]
+        self._output = self._interpreter.get_output_details()[0]["index"]
+        self._shape = None
+        self._lock = threading.Lock()
+
+    def read(self, strips: list[np.ndarray]) -> list[tuple[str, list]]:
+        """(32, W) uint8 strips -> per strip (text, [(digit, confidence, column), ...])."""
+        if not strips:
+            return []
+        width = max(s.shape[1] for s in strips)
+        x = np.zeros((len(strips), strips[0].shape[0], width, 1), np.float32)
+        for k, strip in enumerate(strips):
+            x[k, :, : strip.shape[1], 0] = strip / 255.0
+        with self._lock:
+            if x.shape != self._shape:
+                self._interpreter.resize_tensor_input(self._input, x.shape, strict=False)
+                self._interpreter.allocate_tensors()
+                self._shape = x.shape
+            self._interpreter.set_tensor(self._input, x)
+            self._interpreter.invoke()
+            frames = self._interpreter.get_tensor(self._output).copy()
+        scale = width / frames.shape[1]
+        read = []
+        for row in frames:
+            digits = [(d, p, (f + 0.5) * scale) for d, p, f in decode_ctc(row)]
+            read.append(("".join(str(d) for d, _, _ in digits), digits))
+        return read
+
+
+def decode_ctc(frames: np.ndarray) -> list[tuple[int, float, float]]:
+    """Best-path CTC decoding of (T, 11) probabilities: [(digit, confidence, frame), ...].
+
+    A digit's confidence is its highest frame probability; its frame is where that peak is.
+    """
+    best = frames.argmax(axis=1)
+    digits = []
+    start = 0
+    for t in range(1, len(best) + 1):
+        if t == len(best) or best[t] != best[start]:
+            if best[start] != BLANK:
+                peak = start + int(frames[start:t, best[start]].argmax())
+                digits.append((int(best[start]), float(frames[peak, best[start]]), float(peak)))
+            start = t
+    return digits
 
 
 # ------------------------------------------------------------------- decoding
@@ -197,6 +255,9 @@ class Reader:
 
     def __init__(self, model_path=None, review_threshold: float = 0.8, max_pixels: int = 40_000_000):
         self.classifier = Classifier(model_path)
+        lines = self.classifier.path.parent / "lines.tflite"
+        # The line model is optional: a digit model alone still reads every photo.
+        self.line_reader = LineReader(lines) if lines.exists() else None
         self.review_threshold = review_threshold
         self.max_pixels = max_pixels
         self.model_version = _model_version(self.classifier.path)
@@ -233,7 +294,14 @@ class Reader:
         for crop, p in zip(crops, probabilities, strict=True):
             crop["digit"], crop["confidence"] = int(p.argmax()), float(p.max())
         chosen = {key: _best(severed, runs, heights[key]) for key, (severed, runs) in plans.items()}
-        return _assemble(blobs, chosen, to_original)
+        numbers = _numbers_of(blobs, chosen)
+        if self.line_reader is not None:
+            _reread(
+                self.line_reader,
+                numbers,
+                {id(blobs[k]) for k, (severed, _) in plans.items() if len(severed) > 2},
+            )
+        return [_number(digits, line_no, to_original) for line_no, _, digits in numbers]
 
 
 def _plan(blobs, heights: list[float]) -> dict[int, tuple[int, dict]]:
@@ -295,7 +363,8 @@ def _best(severed: list[float], runs: dict, ref_h: float) -> list[dict]:
     return digits[::-1]
 
 
-def _assemble(blobs, chosen: dict[int, list[dict]], to_original) -> list[dict]:
+def _numbers_of(blobs, chosen: dict[int, list[dict]]) -> list[tuple[int, list, list[dict]]]:
+    """(line number, the number's blobs, its digit crops) for every number, in reading order."""
     from ml import segment
 
     index_of = {id(b): i for i, b in enumerate(blobs)}
@@ -305,8 +374,58 @@ def _assemble(blobs, chosen: dict[int, list[dict]], to_original) -> list[dict]:
         for group in segment.split_numbers(line):
             digits = [c for blob in group for c in chosen[index_of[id(blob)]]]
             digits.sort(key=lambda c: c["box"][0])
-            numbers.append(_number(digits, line_no, to_original))
+            numbers.append((line_no, group, digits))
     return numbers
+
+
+def _reread(line_reader: LineReader, numbers: list, cuttable: set) -> None:
+    """Let the line model re-read every number with a blob wide enough to hold touching digits,
+    in one batch, and keep its reading where it is the more confident one."""
+    from ml import segment
+
+    todo = [k for k, (_, group, _) in enumerate(numbers) if any(id(b) in cuttable for b in group)]
+    strips = [segment.number_strip(numbers[k][1]) for k in todo]
+    readings = line_reader.read([strip for strip, _ in strips])
+    for k, (_, scale), (text, found) in zip(todo, strips, readings, strict=True):
+        line_no, group, digits = numbers[k]
+        if not found or text == "".join(str(c["digit"]) for c in digits):
+            continue
+        line_confidence = float(np.prod([p for _, p, _ in found]))
+        if line_confidence > LINE_MARGIN * float(np.prod([c["confidence"] for c in digits])):
+            numbers[k] = (line_no, group, _line_digits(group, found, scale, digits))
+
+
+def _line_digits(group, found: list, scale: float, digits: list[dict]) -> list[dict]:
+    """Digit crops for the line model's reading: the cut digits' boxes when there are as
+    many, else boxes split halfway between the digits' peaks along the strip."""
+    from ml import segment
+
+    if len(found) == len(digits):
+        return [{**c, "digit": d, "confidence": p} for c, (d, p, _) in zip(digits, found, strict=True)]
+    x0, x1 = min(b.x for b in group), max(b.right for b in group)
+    centres = [x0 + (column - segment.LINE_PAD) / scale for _, _, column in found]
+    edges = [x0] + [(a + b) / 2 for a, b in zip(centres, centres[1:], strict=False)] + [x1]
+    made = []
+    for (d, p, _), left, right in zip(found, edges, edges[1:], strict=False):
+        box = _ink_box(group, round(left), round(right))
+        made.append({"digit": d, "confidence": p, "box": box})
+    return made
+
+
+def _ink_box(group, left: int, right: int) -> tuple[int, int, int, int]:
+    """The box around the group's ink between two page columns."""
+    top, bottom = None, None
+    for b in group:
+        a, z = max(left, b.x) - b.x, min(right, b.right) - b.x
+        if z <= a:
+            continue
+        rows = np.flatnonzero(b.mask[:, a:z].any(axis=1))
+        if len(rows):
+            top = b.y + rows[0] if top is None else min(top, b.y + rows[0])
+            bottom = b.y + rows[-1] + 1 if bottom is None else max(bottom, b.y + rows[-1] + 1)
+    if top is None:
+        top, bottom = min(b.y for b in group), max(b.bottom for b in group)
+    return left, top, max(1, right - left), bottom - top
 
 
 def _number(digits: list[dict], line_no: int, to_original) -> dict:

@@ -535,3 +535,40 @@ def _percentiles(values: np.ndarray, qs) -> list[float]:
     part = np.partition(flat, sorted({i for pair in bounds for i in pair}))
     pairs = zip(ranks, bounds, strict=True)
     return [float(part[lo] + (part[hi] - part[lo]) * (r - lo)) for r, (lo, hi) in pairs]
+
+
+# ------------------------------------------------------------ whole numbers
+#
+# The line model (ml.lines) reads a whole number at once, so a digit buried in
+# its neighbours is read from its context rather than from a cut that may not
+# exist. It sees the number the way the reader found it: the blobs' own ink,
+# scaled to a fixed height.
+
+LINE_HEIGHT = 32  # rows of a number strip
+LINE_INK = 24  # rows the number's ink spans inside the strip
+LINE_PAD = 4  # blank columns left and right
+MAX_LINE_WIDTH = 256  # a strip is squeezed to at most this many columns (10+ digits)
+
+
+def number_strip(blobs: list[Blob]) -> tuple[np.ndarray, float]:
+    """The ink of one number's blobs as a (LINE_HEIGHT, W) uint8 strip, W a multiple of 4,
+    and its horizontal scale: strip column c is page column min(x) + (c - LINE_PAD) / scale."""
+    x0, y0 = min(b.x for b in blobs), min(b.y for b in blobs)
+    x1, y1 = max(b.right for b in blobs), max(b.bottom for b in blobs)
+    soft = np.zeros((y1 - y0, x1 - x0), np.float32)
+    mask = np.zeros(soft.shape, bool)
+    for b in blobs:
+        region = soft[b.y - y0 : b.bottom - y0, b.x - x0 : b.right - x0]
+        np.maximum(region, b.soft, out=region)
+        mask[b.y - y0 : b.bottom - y0, b.x - x0 : b.right - x0] |= b.mask
+    level = _percentiles(soft[mask], (90,))[0] if mask.any() else 1.0
+    soft = np.clip(soft / max(level * 0.85, 1e-3), 0.0, 1.0)
+    scale = LINE_INK / soft.shape[0]
+    width = min(MAX_LINE_WIDTH - 2 * LINE_PAD, max(1, round(soft.shape[1] * scale)))
+    method = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    soft = cv2.resize(soft, (width, LINE_INK), interpolation=method)
+    top = (LINE_HEIGHT - LINE_INK) // 2
+    total = -(-(width + 2 * LINE_PAD) // 4) * 4
+    strip = np.zeros((LINE_HEIGHT, total), np.float32)
+    strip[top : top + LINE_INK, LINE_PAD : LINE_PAD + width] = soft
+    return np.clip(strip * 255.0, 0, 255).astype(np.uint8), width / (x1 - x0)

@@ -1,0 +1,211 @@
+"""Train the line model (a CNN with CTC) on numbers composed of MNIST training digits.
+
+    python -m ml.train_lines            # reproduces ml/artifacts/lines.tflite
+    python -m ml.train_lines --quick    # a few hundred strips, for tests
+
+The strips come from `ml.compose.load_strips`: numbers of 1-6 *training*
+digits, photographed in random styles and cut out by our own segmenter, so
+the model sees numbers exactly as the reader hands them over. The test split
+is never used here (DEVELOPERS.md's training-data rule); the synthetic
+benchmark (ml.evaluate --numbers) measures the result on test digits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ml import compose
+from ml.reader import DEFAULT_MODEL_DIR, LineReader
+
+MODEL_FILE = "lines.tflite"
+CARD_FILE = "lines_card.json"
+STRIPS = 60000
+QUICK_STRIPS = 400
+BUCKET = 32  # strips are batched with others of about the same width
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=8)
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--learning-rate", type=float, default=2e-3)
+    parser.add_argument("--width", type=int, default=16)
+    parser.add_argument("--strips", type=int, default=STRIPS)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--out", type=Path, default=None, help=f"default {DEFAULT_MODEL_DIR}")
+    parser.add_argument("--checkpoint", type=Path, default=None, help="default var/train/lines.keras")
+    parser.add_argument("--quick", action="store_true", help="tiny run for tests")
+    args = parser.parse_args(argv)
+    work = Path("var/train/quick" if args.quick else "var/train")
+    if args.quick:
+        args.strips, args.epochs, args.width = min(args.strips, QUICK_STRIPS), min(args.epochs, 2), 8
+    args.out = args.out or (work if args.quick else DEFAULT_MODEL_DIR)
+    args.checkpoint = args.checkpoint or work / "lines.keras"
+    return args
+
+
+def main(argv=None) -> dict:
+    args = parse_args(argv)
+    import keras
+
+    keras.utils.set_random_seed(args.seed)
+    x, widths, y = compose.load_strips(args.strips)
+    held = max(1, len(x) // 50)  # 2% of the (training-digit) strips to watch for over-fitting
+    valid = (x[:held], widths[:held], y[:held])
+    train = (x[held:], widths[held:], y[held:])
+    model = _fit(args, train, valid)
+    return export(model, args, valid, len(train[0]))
+
+
+def _fit(args, train, valid):
+    import keras
+    import tensorflow as tf
+
+    from ml.model import build_line_model
+
+    model = build_line_model(width=args.width, dropout=0.05 if args.quick else 0.2)
+    batches = _batches(np.random.default_rng(args.seed), train[1], args.batch_size)
+    steps = max(1, args.epochs * len(batches))
+    schedule = keras.optimizers.schedules.CosineDecay(
+        args.learning_rate / 10, steps, warmup_target=args.learning_rate, warmup_steps=steps // 20, alpha=0.01
+    )
+    optimizer = keras.optimizers.Adam(schedule)
+    step = _train_step(tf, model, optimizer)
+    rng = np.random.default_rng(args.seed)
+    args.checkpoint.parent.mkdir(parents=True, exist_ok=True)
+    history = []
+    for epoch in range(args.epochs):
+        started, losses = time.monotonic(), []
+        for batch in _batches(rng, train[1], args.batch_size):
+            images, labels, lengths = _batch(rng, train, batch, augment=True)
+            losses.append(float(step(images, labels, lengths)))
+        accuracy = _accuracy(model, valid)
+        history.append({"epoch": epoch + 1, "loss": float(np.mean(losses)), "val_exact": accuracy})
+        print(
+            f"epoch {epoch + 1}: loss {np.mean(losses):.4f} val exact {accuracy:.4f} "
+            f"({time.monotonic() - started:.0f} s)",
+            flush=True,
+        )
+        model.save(args.checkpoint)
+        args.checkpoint.with_suffix(".history.json").write_text(json.dumps(history))
+    model.history_rows = history
+    return model
+
+
+def _train_step(tf, model, optimizer):
+    signature = [
+        tf.TensorSpec([None, 32, None, 1], tf.float32),
+        tf.TensorSpec([None, 6], tf.int32),
+        tf.TensorSpec([None], tf.int32),
+    ]
+
+    @tf.function(input_signature=signature)
+    def step(images, labels, lengths):
+        with tf.GradientTape() as tape:
+            logits = tf.squeeze(model(images, training=True), 1)
+            frames = tf.fill([tf.shape(logits)[0]], tf.shape(logits)[1])
+            loss = tf.reduce_mean(
+                tf.nn.ctc_loss(
+                    tf.maximum(labels, 0), logits, lengths, frames, logits_time_major=False, blank_index=10
+                )
+            )
+        grads = tape.gradient(loss, model.trainable_variables)
+        optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))
+        return loss
+
+    return step
+
+
+def _batches(rng, widths: np.ndarray, size: int) -> list[np.ndarray]:
+    """Shuffled batches of strips of about the same width (less padding to compute)."""
+    buckets = -(-widths // BUCKET)
+    batches = []
+    for bucket in np.unique(buckets):
+        members = rng.permutation(np.flatnonzero(buckets == bucket))
+        batches += [members[k : k + size] for k in range(0, len(members), size)]
+    return [batches[k] for k in rng.permutation(len(batches))]
+
+
+def _batch(rng, data, index: np.ndarray, augment: bool):
+    x, widths, y = data
+    width = int(-(-widths[index].max() // BUCKET) * BUCKET)
+    images = x[index, :, :width].astype(np.float32) / 255.0
+    if augment:
+        # Fainter or bolder ink than the segmenter's normalization gives, and a
+        # strip that starts a few columns later.
+        images = np.clip(images * rng.uniform(0.7, 1.15, (len(index), 1, 1)), 0, 1)
+        shift = int(rng.integers(0, 5))
+        images = np.pad(images, ((0, 0), (0, 0), (shift, 0)))[:, :, :width]
+    lengths = (y[index] >= 0).sum(axis=1).astype(np.int32)
+    return images[..., None], y[index], lengths
+
+
+def _accuracy(model, valid) -> float:
+    from ml.reader import decode_ctc
+
+    correct = 0
+    for k in range(len(valid[0])):
+        strip = valid[0][k : k + 1, :, : valid[1][k]].astype(np.float32)[..., None] / 255.0
+        logits = np.asarray(model(strip, training=False))[0, 0]
+        probabilities = np.exp(logits - logits.max(axis=1, keepdims=True))
+        probabilities /= probabilities.sum(axis=1, keepdims=True)
+        text = "".join(str(d) for d, _, _ in decode_ctc(probabilities))
+        truth = "".join(str(d) for d in valid[2][k] if d >= 0)
+        correct += text == truth
+    return correct / len(valid[0])
+
+
+def export(model, args, valid, train_count: int) -> dict:
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / MODEL_FILE
+    _export_litert(model, path)
+    reader = LineReader(path)
+    correct = 0
+    for k in range(len(valid[0])):
+        text = reader.read([valid[0][k, :, : valid[1][k]]])[0][0]
+        correct += text == "".join(str(d) for d in valid[2][k] if d >= 0)
+    card = {
+        "name": "digitsight-lines",
+        "version": dt.date.today().strftime("%Y.%m.%d") + ("-quick" if args.quick else ""),
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "framework": "keras " + __import__("keras").__version__ + " -> LiteRT",
+        "file": MODEL_FILE,
+        "parameters": int(model.count_params()),
+        "epochs": args.epochs,
+        "strips": train_count,
+        "data": "numbers of 1-6 MNIST training digits composed and photographed by ml.compose, "
+        "cut out by ml.segment (never the test split)",
+        "validation_exact": correct / len(valid[0]),
+        "history": getattr(model, "history_rows", []),
+        "quick": bool(args.quick),
+    }
+    (args.out / CARD_FILE).write_text(json.dumps(card, indent=2) + "\n")
+    print(
+        f"validation exact {card['validation_exact']:.4f}; wrote {path} ({path.stat().st_size // 1024} KiB)"
+    )
+    return card
+
+
+def _export_litert(model, path: Path) -> None:
+    import tensorflow as tf
+    from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
+
+    signature = [tf.TensorSpec([None, 32, None, 1], tf.float32, name="strips")]
+    serve = tf.function(
+        lambda x: tf.nn.softmax(tf.squeeze(model(x, training=False), 1)), input_signature=signature
+    )
+    frozen = convert_variables_to_constants_v2(serve.get_concrete_function())
+    converter = tf.lite.TFLiteConverter.from_concrete_functions([frozen])
+    path.write_bytes(converter.convert())
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    main()

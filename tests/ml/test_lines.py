@@ -1,0 +1,106 @@
+"""The line model: number strips, CTC decoding, training and its place in the reader."""
+
+import numpy as np
+import pytest
+
+from ml import compose, segment
+from ml import data as mnist_data
+from ml.reader import BLANK, LineReader, _line_digits, decode_ctc
+
+
+def _blob(x, y, w, h, fill=1.0):
+    mask = np.ones((h, w), bool)
+    return segment.Blob(x, y, w, h, mask, np.full((h, w), fill, np.float32))
+
+
+def _frames(path: str) -> np.ndarray:
+    """(T, 11) probabilities that put 0.9 on each frame's symbol ('-' is the blank)."""
+    frames = np.full((len(path), 11), 0.01, np.float32)
+    for t, symbol in enumerate(path):
+        frames[t, BLANK if symbol == "-" else int(symbol)] = 0.9
+    return frames
+
+
+def test_it_scales_a_number_to_a_fixed_height_strip():
+    strip, scale = segment.number_strip([_blob(100, 50, 40, 60), _blob(150, 55, 30, 50)])
+    assert strip.shape[0] == segment.LINE_HEIGHT and strip.shape[1] % 4 == 0
+    assert strip.dtype == np.uint8
+    assert scale == pytest.approx(segment.LINE_INK / 60, rel=0.05)
+    rows = np.flatnonzero(strip.max(axis=1) > 0)
+    assert len(rows) == segment.LINE_INK  # the ink spans LINE_INK rows, whatever its size on the page
+    # The gap between the blobs survives: ink, paper, ink.
+    gap = segment.LINE_PAD + round(45 * scale)
+    assert strip[:, gap].max() == 0 and strip[:, gap - 8].max() > 0 and strip[:, gap + 8].max() > 0
+
+
+def test_it_normalizes_faint_ink_like_dark_ink():
+    faint, _ = segment.number_strip([_blob(0, 0, 30, 40, fill=0.3)])
+    dark, _ = segment.number_strip([_blob(0, 0, 30, 40, fill=0.9)])
+    assert abs(int(faint.max()) - int(dark.max())) <= 2
+
+
+def test_it_squeezes_very_long_numbers():
+    strip, scale = segment.number_strip([_blob(0, 0, 4000, 20)])
+    assert strip.shape[1] <= segment.MAX_LINE_WIDTH
+    assert scale < segment.LINE_INK / 20
+
+
+def test_it_decodes_repeats_and_blanks():
+    assert [d for d, _, _ in decode_ctc(_frames("--44-4--7"))] == [4, 4, 7]
+    assert [d for d, _, _ in decode_ctc(_frames("1111"))] == [1]
+    assert decode_ctc(_frames("-----")) == []
+
+
+def test_it_reports_each_digits_peak_and_confidence():
+    frames = _frames("-33--8")
+    frames[2, 3] = 0.99
+    (d1, p1, t1), (d2, p2, t2) = decode_ctc(frames)
+    assert (d1, t1) == (3, 2.0) and p1 == pytest.approx(0.99)
+    assert (d2, t2) == (8, 5.0) and p2 == pytest.approx(0.9)
+
+
+def test_it_boxes_a_reading_with_more_digits_than_the_cuts_found():
+    group = [_blob(100, 20, 90, 40)]
+    cut = [{"digit": 8, "confidence": 0.6, "box": (100, 20, 90, 40)}]
+    scale = 0.5  # strip columns per page column
+    found = [(1, 0.9, segment.LINE_PAD + 10 * scale), (8, 0.95, segment.LINE_PAD + 60 * scale)]
+    digits = _line_digits(group, found, scale, cut)
+    assert [d["digit"] for d in digits] == [1, 8]
+    (x0, _, w0, _), (x1, _, w1, _) = (d["box"] for d in digits)
+    assert x0 == 100 and x0 + w0 == x1 == 135 and x1 + w1 == 190  # split halfway between the peaks
+
+
+def test_it_keeps_the_cut_boxes_when_the_counts_agree():
+    cut = [
+        {"digit": 7, "confidence": 0.5, "box": (0, 0, 10, 20)},
+        {"digit": 1, "confidence": 0.9, "box": (12, 0, 5, 20)},
+    ]
+    digits = _line_digits([_blob(0, 0, 17, 20)], [(1, 0.97, 6.0), (1, 0.99, 14.0)], 1.0, cut)
+    assert [(d["digit"], d["box"]) for d in digits] == [(1, (0, 0, 10, 20)), (1, (12, 0, 5, 20))]
+
+
+@pytest.mark.slow
+def test_it_trains_a_quick_line_model_that_reads_strips(tmp_path):
+    if not mnist_data.cache_path().exists():
+        pytest.skip("MNIST is not cached (run `make data`)")
+    from ml import train_lines
+
+    card = train_lines.main(["--quick", "--out", str(tmp_path), "--checkpoint", str(tmp_path / "l.keras")])
+    assert card["quick"] is True and (tmp_path / "lines.tflite").exists()
+    reader = LineReader(tmp_path / "lines.tflite")
+    x, widths, _ = compose.load_strips(train_lines.QUICK_STRIPS)
+    read = reader.read([x[0, :, : widths[0]], x[1, :, : widths[1]], x[2, :, : widths[2]]])
+    assert len(read) == 3  # strips of different widths, one call
+    assert all(isinstance(text, str) and len(text) == len(found) for text, found in read)
+
+
+def test_it_composes_strips_from_training_digits():
+    if not mnist_data.cache_path().exists():
+        pytest.skip("MNIST is not cached (run `make data`)")
+    x, widths, y = compose.build_strips(40, seed=5)
+    assert x.shape[1:] == (segment.LINE_HEIGHT, segment.MAX_LINE_WIDTH) and len(x) == len(y) >= 36
+    lengths = (y >= 0).sum(axis=1)
+    assert lengths.min() >= 1 and lengths.max() <= 6
+    # Wider numbers make wider strips, and nothing is drawn beyond a strip's width.
+    assert np.corrcoef(lengths, widths)[0, 1] > 0.5
+    assert all(x[k, :, widths[k] :].max() == 0 for k in range(len(x)))
