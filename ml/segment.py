@@ -36,6 +36,8 @@ MNIST_STROKE = 0.18
 GAP_FACTOR = 0.75  # a gap wider than this many digit heights separates two numbers
 MERGED_WIDTH = 1.4  # a broken digit put back together is at most this many digit heights wide
 RULE_SPAN = 0.34  # a ruled line crosses at least this fraction of the page (7s in a row do not)
+WORK_HEIGHT = 40  # digits are read at about this height, the scale MNIST_STROKE is calibrated at
+RESCALE_ABOVE = 1.25  # digits up to this many times WORK_HEIGHT are read at the photo's own scale
 
 
 @dataclass
@@ -114,6 +116,52 @@ def binarize(ink: np.ndarray) -> np.ndarray:
     keep[np.unique(labels[ink > threshold])] = True
     keep[0] = False
     return keep[labels].astype(np.uint8)
+
+
+# ------------------------------------------------------------------------ scale
+
+
+def rescale(ink: np.ndarray, mask: np.ndarray, min_side: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Shrink the page so that its typical digit is about WORK_HEIGHT pixels tall.
+
+    Every later step costs time in proportion to the pixels (or rows) it
+    visits, and to_mnist shrinks each crop to this size anyway. The page is
+    never enlarged, nor shrunk below min_side pixels on its longer side.
+    """
+    height = digit_height(mask)
+    if height is None or height < RESCALE_ABOVE * WORK_HEIGHT:
+        return ink, mask
+    h, w = mask.shape
+    scale = max(WORK_HEIGHT / height, min_side / max(h, w))
+    if scale > 0.9:
+        return ink, mask
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    # The ink map is shrunk and thresholded again: a thin stroke stays whole
+    # as fainter ink, where a shrunk mask would break it.
+    ink = cv2.resize(ink, size, interpolation=cv2.INTER_AREA)
+    return ink, binarize(ink)
+
+
+def digit_height(mask: np.ndarray) -> float | None:
+    """A rough typical digit height: the median height of the larger pieces of ink.
+
+    Straight horizontal runs (ruled lines) are left out first, so that digits
+    written on a rule are measured on their own. None when nothing is tall enough.
+    """
+    h, w = mask.shape
+    length = max(25, w // 5)
+    runs = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1)))
+    _, _, stats, _ = cv2.connectedComponentsWithStats(mask - runs, connectivity=8)
+    stats = stats[1:]
+    digit_like = (
+        (stats[:, cv2.CC_STAT_HEIGHT] >= max(6, round(0.02 * min(h, w))))
+        & (stats[:, cv2.CC_STAT_AREA] >= 6)
+        & (stats[:, cv2.CC_STAT_WIDTH] < RULE_SPAN * w)
+    )
+    heights = stats[digit_like, cv2.CC_STAT_HEIGHT]
+    if not heights.size:
+        return None
+    return float(np.median(heights[heights >= 0.4 * heights.max()]))
 
 
 # ------------------------------------------------------------------ ruled lines
