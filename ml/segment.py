@@ -446,26 +446,27 @@ def seams(blob: Blob, ref_h: float, limit: int | None = None) -> tuple[list[np.n
     wide = np.concatenate([outside, step, outside], axis=1)
     offsets = np.arange(2 * band + 1)
     local = wide[:, anchors[:, None] + offsets[None, :]]  # (h, anchors, 2 band + 1)
-    total = local[0].copy()
-    back = np.zeros(local.shape, np.int8)
+    totals = _seam_costs(local)
+    total = totals[-1]
     # Per row: come straight down, or from one column left or right (ties go
-    # straight, then left); the shifted copies live in preallocated buffers.
-    from_left = np.full_like(total, np.inf)
-    from_right = np.full_like(total, np.inf)
-    for r in range(1, h):
-        prev = total
-        np.add(prev[:, :-1], SEAM_DRIFT, out=from_left[:, 1:])
-        np.add(prev[:, 1:], SEAM_DRIFT, out=from_right[:, :-1])
-        side = np.minimum(from_left, from_right)
-        best = np.minimum(prev, side)
-        back[r] = np.where(prev <= side, 0, np.where(from_left <= from_right, -1, 1))
-        total = local[r] + best
+    # straight, then left); decided for every row at once after the costs.
+    prev = totals[:-1]
+    from_left = np.full_like(prev, np.inf)
+    from_right = np.full_like(prev, np.inf)
+    np.add(prev[:, :, :-1], SEAM_DRIFT, out=from_left[:, :, 1:])
+    np.add(prev[:, :, 1:], SEAM_DRIFT, out=from_right[:, :, :-1])
+    back = np.zeros(local.shape, np.int8)
+    back[1:] = np.where(
+        prev <= np.minimum(from_left, from_right), 0, np.where(from_left <= from_right, -1, 1)
+    )
     pos = total.argmin(axis=1)
     cost = total[np.arange(len(anchors)), pos]
-    paths = np.zeros((len(anchors), h), np.int32)
-    for r in range(h - 1, -1, -1):
-        paths[:, r] = anchors - band + pos
-        pos = pos + back[r, np.arange(len(anchors)), pos]
+    which = np.arange(len(anchors))
+    columns = [pos]
+    for r in range(h - 1, 0, -1):
+        pos = pos + back[r, which, pos]
+        columns.append(pos)
+    paths = (np.stack(columns[::-1], axis=1) + (anchors - band)[:, None]).astype(np.int32)
     finite = np.isfinite(cost)
     paths, cost = paths[finite], cost[finite]
     area = float(blob.mask.sum())
@@ -474,34 +475,51 @@ def seams(blob: Blob, ref_h: float, limit: int | None = None) -> tuple[list[np.n
     useful = (left > 0.04 * area) & (left < 0.96 * area)
     spacing = max(2.0, SEAM_SPACING * ref_h)
     limit = limit or max(4, SEAMS_PER_DIGIT * round(w / (0.6 * ref_h)) + 2)
-    chosen: list[np.ndarray] = []
-    for s in np.argsort(cost, kind="stable"):
-        if not useful[s]:
-            continue
-        if any(np.abs(paths[s] - c).mean() < spacing for c in chosen):
-            continue
-        chosen.append(paths[s])
-        if len(chosen) >= limit:
-            break
-    chosen.sort(key=lambda p: float(p.mean()))
     result = [edges[0]]
-    for path in chosen:  # cuts must not cross: each stays right of the previous one
+    for path in _distinct_cuts(
+        paths, cost, useful, spacing, limit
+    ):  # cuts must not cross: each stays right of the previous one
         result.append(np.maximum(path, result[-1]))
     result.append(edges[1])
     # How many strokes each cut severs: the ink it crosses over the stroke width.
+    framed = cv2.copyMakeBorder(blob.mask.view(np.uint8), 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
     stroke = max(
-        1.0,
-        2.0
-        * float(
-            cv2.distanceTransform(np.pad(blob.mask, 1).astype(np.uint8), cv2.DIST_L2, 3)[1:-1, 1:-1][
-                blob.mask
-            ].mean()
-        ),
+        1.0, 2.0 * float(cv2.distanceTransform(framed, cv2.DIST_L2, 3)[1:-1, 1:-1][blob.mask].mean())
     )
-    rows = np.arange(h)
-    severed = [float(step[rows, np.clip(p, 0, w)].sum()) / stroke for p in result]
+    crossed = step[np.arange(h)[None, :], np.clip(np.stack(result), 0, w)].sum(axis=1)
+    severed = [float(c) / stroke for c in crossed]
     severed[0] = severed[-1] = 0.0
     return result, severed
+
+
+def _distinct_cuts(paths: np.ndarray, cost: np.ndarray, useful: np.ndarray, spacing: float, limit: int):
+    """The cheapest useful cuts, none within `spacing` (mean columns) of a cheaper one; left to right."""
+    near = np.abs(paths[:, None, :] - paths[None, :, :]).mean(axis=2) < spacing
+    chosen: list[int] = []
+    for s in np.argsort(cost, kind="stable"):
+        if useful[s] and not near[s, chosen].any():
+            chosen.append(s)
+            if len(chosen) >= limit:
+                break
+    chosen.sort(key=lambda s: float(paths[s].mean()))
+    return [paths[s] for s in chosen]
+
+
+def _seam_costs(local: np.ndarray) -> np.ndarray:
+    """(rows, anchors, offsets) cost of the cheapest path from the top row to each cell."""
+    totals = np.empty_like(local)
+    totals[0] = local[0]
+    from_left = np.full_like(local[0], np.inf)
+    from_right = np.full_like(local[0], np.inf)
+    best = np.empty_like(local[0])
+    for r in range(1, len(local)):
+        prev = totals[r - 1]
+        np.add(prev[:, :-1], SEAM_DRIFT, out=from_left[:, 1:])
+        np.add(prev[:, 1:], SEAM_DRIFT, out=from_right[:, :-1])
+        np.minimum(from_left, from_right, out=best)
+        np.minimum(prev, best, out=best)
+        np.add(local[r], best, out=totals[r])
+    return totals
 
 
 def lattice(blob: Blob, ref_h: float) -> tuple[list[float], dict]:
@@ -529,13 +547,13 @@ def lattice(blob: Blob, ref_h: float) -> tuple[list[float], dict]:
 
 def _crop(blob: Blob, region: np.ndarray):
     mask = blob.mask & region
-    if mask.sum() < 4:
+    if np.count_nonzero(mask) < 4:
         return None
     # A cut through overlapping digits leaves slivers of the neighbour on this
     # side: pieces of ink much smaller than the run's main stroke go.
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    count, labels = cv2.connectedComponents(mask.view(np.uint8), connectivity=8)
     if count > 2:
-        areas = stats[1:, cv2.CC_STAT_AREA]
+        areas = np.bincount(labels.ravel(), minlength=count)[1:]
         keep = np.r_[False, areas >= SLIVER * areas.max()]
         mask = keep[labels]
         region = region & cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
