@@ -36,7 +36,7 @@ MNIST_STROKE = 0.18
 GAP_FACTOR = 0.75  # a gap wider than this many digit heights separates two numbers
 MERGED_WIDTH = 1.4  # a broken digit put back together is at most this many digit heights wide
 RULE_SPAN = 0.34  # a ruled line crosses at least this fraction of the page (7s in a row do not)
-WORK_HEIGHT = 40  # digits are read at about this height, the scale MNIST_STROKE is calibrated at
+WORK_HEIGHT = 48  # digits are read at about this height (to_mnist boxes them in 40 px, a little smaller)
 RESCALE_ABOVE = 1.25  # digits up to this many times WORK_HEIGHT are read at the photo's own scale
 
 
