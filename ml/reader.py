@@ -40,6 +40,9 @@ SHORT_DIGIT = 0.6  # height / line height below which a piece is implausible as 
 SHORT_PENALTY = 10.0
 CUT_COST = 0.25  # log-probability paid per stroke a cut severs
 LINE_MARGIN = 1.0  # the line model's reading wins when this many times as confident as the cuts'
+# A blob read whole scoring above this keeps that reading: a split into two or
+# more digits pays DIGIT_COST for each, so it always scores less.
+SURE_WHOLE = -2 * DIGIT_COST
 
 
 class UnreadableImage(ValueError):
@@ -280,19 +283,16 @@ class Reader:
 
         ink = segment.ink_map(array)
         mask = segment.binarize(ink)
+        ink, mask = segment.rescale(ink, mask, MIN_WORK_SIDE)
         mask, ink, affine = segment.remove_rules(mask, ink)
         blobs = segment.find_blobs(mask, ink)
         if not blobs:
             return []
-        to_original = _box_mapper(affine, width / array.shape[1], height / array.shape[0], width, height)
+        to_original = _box_mapper(affine, width / ink.shape[1], height / ink.shape[0], width, height)
         heights = segment.line_heights(blobs)
-        plans = _plan(blobs, heights)
-        crops = [crop for _, runs in plans.values() for crop in runs.values() if crop is not None]
-        if not crops:
+        plans = self._plan(blobs, heights)
+        if not any(crop is not None for _, runs in plans.values() for crop in runs.values()):
             return []  # only specks too small to be digits: nothing to classify
-        probabilities = self.classifier.predict(np.stack([c["image"] for c in crops]))
-        for crop, p in zip(crops, probabilities, strict=True):
-            crop["digit"], crop["confidence"] = int(p.argmax()), float(p.max())
         chosen = {key: _best(severed, runs, heights[key]) for key, (severed, runs) in plans.items()}
         numbers = _numbers_of(blobs, chosen)
         if self.line_reader is not None:
@@ -303,24 +303,56 @@ class Reader:
             )
         return [_number(digits, line_no, to_original) for line_no, _, digits in numbers]
 
+    def _plan(self, blobs, heights: list[float]) -> dict[int, tuple[list[float], dict]]:
+        """Every blob's segmentation lattice, {(i, j): classified digit crop}, for the runs between its cuts.
 
-def _plan(blobs, heights: list[float]) -> dict[int, tuple[int, dict]]:
-    """Every blob's segmentation lattice: {(i, j): digit crop} for the runs between its cuts."""
+        Each blob is first read whole. One that reads well enough whole
+        (SURE_WHOLE) keeps that reading: no split into two or more digits
+        could beat it, so its cuts are never proposed nor classified.
+        """
+        from ml import segment
+
+        # At an unbounded digit height no blob is wide enough to cut: its lattice is the blob alone.
+        wholes = [_digit_crop(segment.lattice(blob, math.inf)[1][(0, 1)]) for blob in blobs]
+        self._classify([whole for whole in wholes if whole is not None])
+        plans = {}
+        for index, (blob, whole) in enumerate(zip(blobs, wholes, strict=True)):
+            if whole is not None and _run_score(whole, heights[index]) > SURE_WHOLE:
+                plans[index] = ([0.0, 0.0], {(0, 1): whole})
+            else:
+                plans[index] = _lattice(blob, heights[index], whole)
+        self._classify(
+            [c for _, runs in plans.values() for c in runs.values() if c is not None and "digit" not in c]
+        )
+        return plans
+
+    def _classify(self, crops: list[dict]) -> None:
+        if not crops:
+            return
+        probabilities = self.classifier.predict(np.stack([c["image"] for c in crops]))
+        for crop, p in zip(crops, probabilities, strict=True):
+            crop["digit"], crop["confidence"] = int(p.argmax()), float(p.max())
+
+
+def _lattice(blob, ref_h: float, whole: dict | None) -> tuple[list[float], dict]:
+    """A blob's cuts and runs; the run spanning the whole blob reuses its crop already read."""
     from ml import segment
 
-    plans = {}
-    for index, blob in enumerate(blobs):
-        severed, runs = segment.lattice(blob, heights[index])
-        plans[index] = (
-            severed,
-            {
-                key: None
-                if p is None
-                else {"box": p[:4], "image": segment.to_mnist(p[4], p[5]), "width": p[2], "height": p[3]}
-                for key, p in runs.items()
-            },
-        )
-    return plans
+    severed, runs = segment.lattice(blob, ref_h)
+    last = max(j for _, j in runs)
+    crops = {key: _digit_crop(p) for key, p in runs.items() if key != (0, last) or whole is None}
+    if whole is not None and (0, last) in runs:
+        crops[(0, last)] = whole
+    return severed, crops
+
+
+def _digit_crop(piece) -> dict | None:
+    from ml import segment
+
+    if piece is None:
+        return None
+    x, y, w, h, soft, mask = piece
+    return {"box": (x, y, w, h), "image": segment.to_mnist(soft, mask), "width": w, "height": h}
 
 
 def _run_score(crop: dict, ref_h: float) -> float:

@@ -36,6 +36,8 @@ MNIST_STROKE = 0.18
 GAP_FACTOR = 0.75  # a gap wider than this many digit heights separates two numbers
 MERGED_WIDTH = 1.4  # a broken digit put back together is at most this many digit heights wide
 RULE_SPAN = 0.34  # a ruled line crosses at least this fraction of the page (7s in a row do not)
+WORK_HEIGHT = 48  # digits are read at about this height (to_mnist boxes them in 40 px, a little smaller)
+RESCALE_ABOVE = 1.25  # digits up to this many times WORK_HEIGHT are read at the photo's own scale
 
 
 @dataclass
@@ -102,7 +104,8 @@ def binarize(ink: np.ndarray) -> np.ndarray:
     threshold = float(np.clip(0.6 * otsu / 255.0, MIN_INK, 0.45))
     # Grainy paper (noise, JPEG, dim light) must stay blank: ink must stand well
     # clear of the paper's own variation, measured robustly on a sample.
-    sample = ink[:: max(1, ink.shape[0] // 200), :: max(1, ink.shape[1] // 200)]
+    step = max(1, round(np.sqrt(ink.size / 20_000)))
+    sample = ink[::step, ::step]
     centre = float(np.median(sample))
     spread = 1.4826 * float(np.median(np.abs(sample - centre)))
     threshold = max(threshold, centre + 8 * spread)
@@ -110,10 +113,61 @@ def binarize(ink: np.ndarray) -> np.ndarray:
     # of a stroke survive while faint noise elsewhere does not.
     weak = (ink > 0.5 * threshold).astype(np.uint8)
     count, labels = cv2.connectedComponents(weak, connectivity=8)
-    keep = np.zeros(count, bool)
-    keep[np.unique(labels[ink > threshold])] = True
-    keep[0] = False
-    return keep[labels].astype(np.uint8)
+    keep = np.zeros(count, np.uint8)
+    keep[labels[ink > threshold]] = 1
+    keep[0] = 0
+    return np.take(keep, labels)
+
+
+# ------------------------------------------------------------------------ scale
+
+
+def rescale(ink: np.ndarray, mask: np.ndarray, min_side: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Shrink the page so that its typical digit is about WORK_HEIGHT pixels tall.
+
+    Every later step costs time in proportion to the pixels (or rows) it
+    visits, and to_mnist shrinks each crop to this size anyway. The page is
+    never enlarged, nor shrunk below min_side pixels on its longer side.
+    """
+    height = digit_height(mask)
+    if height is None or height < RESCALE_ABOVE * WORK_HEIGHT:
+        return ink, mask
+    h, w = mask.shape
+    scale = max(WORK_HEIGHT / height, min_side / max(h, w))
+    if scale > 0.9:
+        return ink, mask
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    # The ink map is shrunk and thresholded again: a thin stroke stays whole
+    # as fainter ink, where a shrunk mask would break it.
+    ink = cv2.resize(ink, size, interpolation=cv2.INTER_AREA)
+    return ink, binarize(ink)
+
+
+def digit_height(mask: np.ndarray) -> float | None:
+    """A rough typical digit height: the median height of the larger pieces of ink.
+
+    Straight horizontal runs (ruled lines) are left out first, so that digits
+    written on a rule are measured on their own. None when nothing is tall enough.
+    """
+    h, w = mask.shape
+    length = max(25, w // 5)
+    runs = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1)))
+    boxes = _outer_boxes(mask - runs)
+    digit_like = (boxes[:, 3] >= max(6, round(0.02 * min(h, w)))) & (boxes[:, 2] < RULE_SPAN * w)
+    heights = boxes[digit_like, 3]
+    if not heights.size:
+        return None
+    return float(np.median(heights[heights >= 0.4 * heights.max()]))
+
+
+def _outer_boxes(mask: np.ndarray) -> np.ndarray:
+    """(n, 4) x, y, w, h of the pieces of ink not inside another one.
+
+    Outer contours bound the same pieces as 8-connected components, several
+    times faster than connectedComponentsWithStats (which sums every pixel).
+    """
+    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    return np.array([cv2.boundingRect(c) for c in contours], np.int32).reshape(-1, 4)
 
 
 # ------------------------------------------------------------------ ruled lines
@@ -131,8 +185,11 @@ def remove_rules(mask: np.ndarray, ink: np.ndarray):
     # Only near-horizontal runs can belong to a rule: the rest of the ink
     # (digit stems and curves) gets no vote in the Hough transform.
     flat = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((1, 7), np.uint8))
+    span = int(RULE_SPAN * w)
+    if not _may_hold_a_rule(flat, span):
+        return mask, ink, None
     segments = cv2.HoughLinesP(
-        flat, 1, np.pi / 360, threshold=max(30, w // 4), minLineLength=int(RULE_SPAN * w), maxLineGap=4
+        flat, 1, np.pi / 360, threshold=max(30, w // 4), minLineLength=span, maxLineGap=4
     )
     if segments is None:
         return mask, ink, None
@@ -163,6 +220,19 @@ def remove_rules(mask: np.ndarray, ink: np.ndarray):
     bridged = cv2.morphologyEx(kept, cv2.MORPH_CLOSE, np.ones((thickness, 1), np.uint8))
     mask = kept | ((bridged | _thicker_than_rule(mask, core)) & rules)
     return mask, ink * mask.astype(np.float32) + ink * (1 - rules) * (1 - mask), affine
+
+
+def _may_hold_a_rule(flat: np.ndarray, span: int) -> bool:
+    """Whether HoughLinesP could find a segment spanning `span` columns at under 12 degrees.
+
+    Its walk along a line steps over at most 4 missing pixels (maxLineGap),
+    so at such angles it moves at most 5 columns and 2 rows from one ink
+    pixel to the next: growing the ink by 2 columns and 1 row each way joins
+    every segment it can find into one piece at least `span` columns wide.
+    Most pages have no such piece, and the transform is the slowest step.
+    """
+    grown = cv2.dilate(flat, np.ones((3, 5), np.uint8))
+    return bool((_outer_boxes(grown)[:, 2] >= span).any())
 
 
 def _thicker_than_rule(mask: np.ndarray, core: np.ndarray) -> np.ndarray:
@@ -376,26 +446,27 @@ def seams(blob: Blob, ref_h: float, limit: int | None = None) -> tuple[list[np.n
     wide = np.concatenate([outside, step, outside], axis=1)
     offsets = np.arange(2 * band + 1)
     local = wide[:, anchors[:, None] + offsets[None, :]]  # (h, anchors, 2 band + 1)
-    total = local[0].copy()
-    back = np.zeros(local.shape, np.int8)
+    totals = _seam_costs(local)
+    total = totals[-1]
     # Per row: come straight down, or from one column left or right (ties go
-    # straight, then left); the shifted copies live in preallocated buffers.
-    from_left = np.full_like(total, np.inf)
-    from_right = np.full_like(total, np.inf)
-    for r in range(1, h):
-        prev = total
-        np.add(prev[:, :-1], SEAM_DRIFT, out=from_left[:, 1:])
-        np.add(prev[:, 1:], SEAM_DRIFT, out=from_right[:, :-1])
-        side = np.minimum(from_left, from_right)
-        best = np.minimum(prev, side)
-        back[r] = np.where(prev <= side, 0, np.where(from_left <= from_right, -1, 1))
-        total = local[r] + best
+    # straight, then left); decided for every row at once after the costs.
+    prev = totals[:-1]
+    from_left = np.full_like(prev, np.inf)
+    from_right = np.full_like(prev, np.inf)
+    np.add(prev[:, :, :-1], SEAM_DRIFT, out=from_left[:, :, 1:])
+    np.add(prev[:, :, 1:], SEAM_DRIFT, out=from_right[:, :, :-1])
+    back = np.zeros(local.shape, np.int8)
+    back[1:] = np.where(
+        prev <= np.minimum(from_left, from_right), 0, np.where(from_left <= from_right, -1, 1)
+    )
     pos = total.argmin(axis=1)
     cost = total[np.arange(len(anchors)), pos]
-    paths = np.zeros((len(anchors), h), np.int32)
-    for r in range(h - 1, -1, -1):
-        paths[:, r] = anchors - band + pos
-        pos = pos + back[r, np.arange(len(anchors)), pos]
+    which = np.arange(len(anchors))
+    columns = [pos]
+    for r in range(h - 1, 0, -1):
+        pos = pos + back[r, which, pos]
+        columns.append(pos)
+    paths = (np.stack(columns[::-1], axis=1) + (anchors - band)[:, None]).astype(np.int32)
     finite = np.isfinite(cost)
     paths, cost = paths[finite], cost[finite]
     area = float(blob.mask.sum())
@@ -404,34 +475,51 @@ def seams(blob: Blob, ref_h: float, limit: int | None = None) -> tuple[list[np.n
     useful = (left > 0.04 * area) & (left < 0.96 * area)
     spacing = max(2.0, SEAM_SPACING * ref_h)
     limit = limit or max(4, SEAMS_PER_DIGIT * round(w / (0.6 * ref_h)) + 2)
-    chosen: list[np.ndarray] = []
-    for s in np.argsort(cost, kind="stable"):
-        if not useful[s]:
-            continue
-        if any(np.abs(paths[s] - c).mean() < spacing for c in chosen):
-            continue
-        chosen.append(paths[s])
-        if len(chosen) >= limit:
-            break
-    chosen.sort(key=lambda p: float(p.mean()))
     result = [edges[0]]
-    for path in chosen:  # cuts must not cross: each stays right of the previous one
+    for path in _distinct_cuts(
+        paths, cost, useful, spacing, limit
+    ):  # cuts must not cross: each stays right of the previous one
         result.append(np.maximum(path, result[-1]))
     result.append(edges[1])
     # How many strokes each cut severs: the ink it crosses over the stroke width.
+    framed = cv2.copyMakeBorder(blob.mask.view(np.uint8), 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
     stroke = max(
-        1.0,
-        2.0
-        * float(
-            cv2.distanceTransform(np.pad(blob.mask, 1).astype(np.uint8), cv2.DIST_L2, 3)[1:-1, 1:-1][
-                blob.mask
-            ].mean()
-        ),
+        1.0, 2.0 * float(cv2.distanceTransform(framed, cv2.DIST_L2, 3)[1:-1, 1:-1][blob.mask].mean())
     )
-    rows = np.arange(h)
-    severed = [float(step[rows, np.clip(p, 0, w)].sum()) / stroke for p in result]
+    crossed = step[np.arange(h)[None, :], np.clip(np.stack(result), 0, w)].sum(axis=1)
+    severed = [float(c) / stroke for c in crossed]
     severed[0] = severed[-1] = 0.0
     return result, severed
+
+
+def _distinct_cuts(paths: np.ndarray, cost: np.ndarray, useful: np.ndarray, spacing: float, limit: int):
+    """The cheapest useful cuts, none within `spacing` (mean columns) of a cheaper one; left to right."""
+    near = np.abs(paths[:, None, :] - paths[None, :, :]).mean(axis=2) < spacing
+    chosen: list[int] = []
+    for s in np.argsort(cost, kind="stable"):
+        if useful[s] and not near[s, chosen].any():
+            chosen.append(s)
+            if len(chosen) >= limit:
+                break
+    chosen.sort(key=lambda s: float(paths[s].mean()))
+    return [paths[s] for s in chosen]
+
+
+def _seam_costs(local: np.ndarray) -> np.ndarray:
+    """(rows, anchors, offsets) cost of the cheapest path from the top row to each cell."""
+    totals = np.empty_like(local)
+    totals[0] = local[0]
+    from_left = np.full_like(local[0], np.inf)
+    from_right = np.full_like(local[0], np.inf)
+    best = np.empty_like(local[0])
+    for r in range(1, len(local)):
+        prev = totals[r - 1]
+        np.add(prev[:, :-1], SEAM_DRIFT, out=from_left[:, 1:])
+        np.add(prev[:, 1:], SEAM_DRIFT, out=from_right[:, :-1])
+        np.minimum(from_left, from_right, out=best)
+        np.minimum(prev, best, out=best)
+        np.add(local[r], best, out=totals[r])
+    return totals
 
 
 def lattice(blob: Blob, ref_h: float) -> tuple[list[float], dict]:
@@ -459,13 +547,13 @@ def lattice(blob: Blob, ref_h: float) -> tuple[list[float], dict]:
 
 def _crop(blob: Blob, region: np.ndarray):
     mask = blob.mask & region
-    if mask.sum() < 4:
+    if np.count_nonzero(mask) < 4:
         return None
     # A cut through overlapping digits leaves slivers of the neighbour on this
     # side: pieces of ink much smaller than the run's main stroke go.
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    count, labels = cv2.connectedComponents(mask.view(np.uint8), connectivity=8)
     if count > 2:
-        areas = stats[1:, cv2.CC_STAT_AREA]
+        areas = np.bincount(labels.ravel(), minlength=count)[1:]
         keep = np.r_[False, areas >= SLIVER * areas.max()]
         mask = keep[labels]
         region = region & cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
@@ -483,7 +571,7 @@ def to_mnist(soft: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Normalise one digit crop the way MNIST was made; returns (28, 28) uint8."""
     core = soft[mask] if mask.any() else soft.ravel()
     level = _percentiles(core, (90,))[0] if core.size else 1.0
-    soft = np.clip(soft / max(level * 0.85, 1e-3), 0.0, 1.0)
+    soft = np.minimum(soft / max(level * 0.85, 1e-3), 1.0)  # ink is never negative: no lower clip
     soft = _at_box(soft, 40)
     soft = _stroke_width(soft)
     digit = _at_box(soft, 20)
@@ -501,10 +589,11 @@ def _at_box(image: np.ndarray, box: int) -> np.ndarray:
 def _stroke_width(image: np.ndarray) -> np.ndarray:
     """Thicken hair-line pens and thin markers towards MNIST's stroke width."""
     # The zero border gives the distance transform a background even for a filled blob.
-    binary = np.pad((image > 0.5).astype(np.uint8), 1)
-    if binary.sum() < 8:
+    binary = cv2.copyMakeBorder((image > 0.5).astype(np.uint8), 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
+    inside = binary > 0
+    if np.count_nonzero(inside) < 8:
         return image
-    ratio = 4 * float(cv2.distanceTransform(binary, cv2.DIST_L2, 3)[binary > 0].mean()) / max(image.shape)
+    ratio = 4 * float(cv2.distanceTransform(binary, cv2.DIST_L2, 3)[inside].mean()) / max(image.shape)
     kernel = np.ones((3, 3), np.uint8)
     if ratio < 0.65 * MNIST_STROKE:
         steps = min(3, max(1, round((MNIST_STROKE - ratio) * 40 / 2 / 1.5)))
@@ -515,13 +604,11 @@ def _stroke_width(image: np.ndarray) -> np.ndarray:
 
 
 def _centre(digit: np.ndarray) -> np.ndarray:
-    total = float(digit.sum())
-    h, w = digit.shape
-    canvas = np.zeros((28, 28), np.float32)
+    moments = cv2.moments(digit)
+    total = moments["m00"]
     if total <= 0:
-        return canvas.astype(np.uint8)
-    ys, xs = np.indices(digit.shape)
-    cy, cx = float((ys * digit).sum() / total), float((xs * digit).sum() / total)
+        return np.zeros((28, 28), np.uint8)
+    cy, cx = moments["m01"] / total, moments["m10"] / total
     shift = np.float32([[1, 0, 14 - cx], [0, 1, 14 - cy]])
     canvas = cv2.warpAffine(digit.astype(np.float32), shift, (28, 28), flags=cv2.INTER_LINEAR, borderValue=0)
     return np.clip(canvas * 255.0, 0, 255).astype(np.uint8)
