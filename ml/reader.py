@@ -264,6 +264,8 @@ class Reader:
         self.review_threshold = review_threshold
         self.max_pixels = max_pixels
         self.model_version = _model_version(self.classifier.path)
+        if self.line_reader is not None:
+            self.model_version += "+lines-" + _model_version(lines, "lines_card.json")
 
     def read(self, source) -> dict:
         started = time.perf_counter()
@@ -500,8 +502,8 @@ def _box_mapper(affine, fx: float, fy: float, width: int, height: int):
     return to_original
 
 
-def _model_version(model_path: Path) -> str:
-    card = model_path.parent / "model_card.json"
+def _model_version(model_path: Path, card_name: str = "model_card.json") -> str:
+    card = model_path.parent / card_name
     try:
         return str(json.loads(card.read_text()).get("version", "unknown"))
     except (OSError, ValueError):

@@ -46,6 +46,19 @@ def test_it_shows_the_reports_and_the_card(owner_client, reports, settings):
     assert owner_client.get("/model/reports/confusion.png").getvalue() == b"\x89PNG heatmap"
 
 
+def test_it_shows_the_line_model_beside_the_digit_model(owner_client, reports, settings):
+    settings.DIGITSIGHT_MODEL_CARD.write_text(json.dumps({"version": "cnn-v7", "test_accuracy": 0.99}))
+    lines = {"version": "lines-v2", "parameters": 260315, "validation_exact": 0.9123}
+    (settings.DIGITSIGHT_MODEL_CARD.parent / "lines_card.json").write_text(json.dumps(lines))
+    page = owner_client.get("/model/").content.decode()
+    assert "lines-v2" in page and "260,315" in page and "0.9123" in page
+
+
+def test_it_leaves_out_a_missing_line_model(owner_client, reports, settings):
+    settings.DIGITSIGHT_MODEL_CARD.write_text(json.dumps({"version": "cnn-v7", "test_accuracy": 0.99}))
+    assert "Line model" not in owner_client.get("/model/").content.decode()
+
+
 def test_it_survives_a_corrupt_report(owner_client, reports):
     (reports / "evaluation.json").write_text("{not json")
     assert owner_client.get("/model/").status_code == 200

@@ -30,6 +30,7 @@ def ml_reader():
     reader = Reader.__new__(Reader)
     reader.classifier = UniformClassifier()
     reader.review_threshold, reader.max_pixels, reader.model_version = 0.8, 40_000_000, "uniform"
+    reader.line_reader = None
     return reader
 
 

@@ -23,8 +23,9 @@ def test_it_splits_touching_digits(reader, clear_digits):
 
 
 def test_it_splits_overlapping_digits(reader, clear_digits):
-    # Overlaps this deep defeat some cuts (a 7 buried in its neighbours), so
-    # the test asks for a rate over many writings, not for every one.
+    # Overlaps this deep defeat some cuts (a 7 buried in its neighbours); the
+    # line model reads those from context. Some writings defeat both, so the
+    # test asks for a rate over many of them: cuts alone score about 80% here.
     merged = read = 0
     for seed in range(20):
         for number in ("4853", "207"):
@@ -36,7 +37,7 @@ def test_it_splits_overlapping_digits(reader, clear_digits):
             merged += 1
             read += numbers_of(reader.read(synth.encode(image, None))) == [number]
     assert merged >= 15
-    assert read >= 0.7 * merged
+    assert read >= 0.85 * merged
 
 
 def test_curved_cuts_follow_the_gap_between_slanted_digits():

@@ -104,3 +104,20 @@ def test_it_composes_strips_from_training_digits():
     # Wider numbers make wider strips, and nothing is drawn beyond a strip's width.
     assert np.corrcoef(lengths, widths)[0, 1] > 0.5
     assert all(x[k, :, widths[k] :].max() == 0 for k in range(len(x)))
+
+
+def test_it_names_both_models_in_the_version_and_reads_without_the_line_model(tmp_path, model_path):
+    import shutil
+
+    from ml.reader import Reader
+
+    if not (model_path.parent / "lines.tflite").exists():
+        pytest.skip("no line model shipped beside the digit model")
+    assert "+lines-" in Reader(model_path).model_version
+    shutil.copy(model_path, tmp_path / model_path.name)
+    alone = Reader(tmp_path / model_path.name)  # a digit model alone still reads every photo
+    assert alone.line_reader is None and "+lines-" not in alone.model_version
+    from ml import synth
+
+    image = synth.encode(synth.render_number(synth.test_digits()[0][:3], np.random.default_rng(1)), None)
+    assert len(alone.read(image)["numbers"]) == 1

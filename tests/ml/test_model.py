@@ -18,7 +18,7 @@ def test_it_ships_a_model_card_at_target_accuracy(model_path):
     card = json.loads(card_path.read_text())
     assert card["test_accuracy"] >= TARGET
     assert set(card["per_class_accuracy"]) == {str(d) for d in range(10)}
-    assert Reader(model_path).model_version == card["version"]
+    assert Reader(model_path).model_version.split("+lines-")[0] == card["version"]
 
 
 @pytest.mark.slow
