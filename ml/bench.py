@@ -3,8 +3,9 @@
     python -m ml.bench [--photos 200]
 
 Measures the CLI cold start (process start to first result, in a fresh
-subprocess), the marginal time per photo and digits per second in a warm
-process on one thread, peak RSS, and the same digits classified by Keras
+subprocess), the marginal time per photo (a number photo with mixed nuisances,
+a clean one, a worksheet) and digits per second in a warm process on one
+thread, the line model's cost per number, peak RSS, and the same digits classified by Keras
 `model.predict` one digit at a time (skipped when TensorFlow or a Keras
 model file is unavailable).
 """
@@ -44,6 +45,7 @@ def main(argv=None) -> dict:
     cv2.setNumThreads(1)  # one core: the figure a single Celery worker process sees
     rng = np.random.default_rng(args.seed)
     photos = [synth.make_sample(rng, "mixed") for _ in range(args.photos)]
+    plain = [synth.make_sample(rng, "clean") for _ in range(args.photos)]
     sheets = [synth.make_sample(rng, "worksheet") for _ in range(max(10, args.photos // 10))]
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "photo.jpg"
@@ -56,9 +58,11 @@ def main(argv=None) -> dict:
         "cold_start_ms": float(np.median([c[0] for c in cold])),
         "cli_peak_rss_mb": float(max(c[1] for c in cold)),
         "number_photo": _throughput(reader, photos),
+        "clean_photo": _throughput(reader, plain),
         "worksheet_photo": _throughput(reader, sheets),
         "peak_rss_mb": _rss_mb(resource.RUSAGE_SELF),
     }
+    report["line_model"] = _line_model(reader)
     report["keras"] = _keras_comparison(reader, photos, args.keras_digits)
     _print(report)
     return report
@@ -91,6 +95,19 @@ def _throughput(reader, samples) -> dict:
         "p90_ms": float(np.percentile(times, 90)),
         "digits_per_s": digits / (sum(times) / 1000),
     }
+
+
+def _line_model(reader) -> dict | None:
+    """The line model's cost for one typical 4-digit number strip (32 x 96), one call."""
+    if reader.line_reader is None:
+        return None
+    strip = np.zeros((32, 96), np.uint8)
+    strip[4:28, 8:88:6] = 255
+    reader.line_reader.read([strip])
+    started = time.perf_counter()
+    for _ in range(50):
+        reader.line_reader.read([strip])
+    return {"strip_ms": (time.perf_counter() - started) * 1000 / 50}
 
 
 def _rss_mb(who) -> float:
@@ -137,12 +154,14 @@ def _print(report: dict) -> None:
         f"CLI peak RSS: {report['cli_peak_rss_mb']:.0f} MB; "
         f"bench process peak RSS: {report['peak_rss_mb']:.0f} MB"
     )
-    for key in ("number_photo", "worksheet_photo"):
+    for key in ("number_photo", "clean_photo", "worksheet_photo"):
         row = report[key]
         print(
             f"{key:16s} median {row['median_ms']:.1f} ms, p90 {row['p90_ms']:.1f} ms, "
             f"{row['digits_per_s']:.0f} digits/s ({row['photos']} photos, 1 thread)"
         )
+    if report["line_model"]:
+        print(f"line model: {report['line_model']['strip_ms']:.2f} ms per 4-digit number strip")
     keras = report["keras"]
     if keras and "skipped" not in keras:
         print(

@@ -40,6 +40,7 @@ SHORT_DIGIT = 0.6  # height / line height below which a piece is implausible as 
 SHORT_PENALTY = 10.0
 CUT_COST = 0.25  # log-probability paid per stroke a cut severs
 LINE_MARGIN = 1.0  # the line model's reading wins when this many times as confident as the cuts'
+LINE_SURE = 0.98  # a digit the line model reads this surely (one per blob) is not cut nor re-read
 # A blob read whole scoring above this keeps that reading: a split into two or
 # more digits pays DIGIT_COST for each, so it always scores less.
 SURE_WHOLE = -2 * DIGIT_COST
@@ -291,19 +292,42 @@ class Reader:
         if not blobs:
             return []
         to_original = _box_mapper(affine, width / ink.shape[1], height / ink.shape[0], width, height)
-        heights = segment.line_heights(blobs)
+        heights = dict(zip(map(id, blobs), segment.line_heights(blobs), strict=True))
+        groups = _groups(blobs)
+        readings = self._line_readings([group for _, group in groups])
+        # A number the line model reads surely, one digit per blob, needs no cuts
+        # and no digit classifier: the common clean case costs one batched call.
+        sure = [_sure(reading, group) for (_, group), reading in zip(groups, readings, strict=True)]
+        unsure = [b for (_, group), ok in zip(groups, sure, strict=True) if not ok for b in group]
+        chosen = self._cut_readings(unsure, [heights[id(b)] for b in unsure])
+        numbers = []
+        for (line_no, group), reading, ok in zip(groups, readings, sure, strict=True):
+            if ok:
+                digits = [_blob_digit(b, d, p) for b, (d, p, _) in zip(group, reading[1], strict=True)]
+            else:
+                digits = sorted((c for b in group for c in chosen[id(b)]), key=lambda c: c["box"][0])
+                digits = _reconcile(digits, reading, group)
+            if digits:
+                numbers.append((line_no, digits))
+        lines = {line_no: k for k, line_no in enumerate(sorted({n[0] for n in numbers}))}
+        return [_number(digits, lines[line_no], to_original) for line_no, digits in numbers]
+
+    def _line_readings(self, groups: list[list]) -> list:
+        """Each number read whole by the line model, in one call: (text, found, scale) or None."""
+        from ml import segment
+
+        if self.line_reader is None:
+            return [None] * len(groups)
+        strips = [segment.number_strip(group) for group in groups]
+        readings = self.line_reader.read([strip for strip, _ in strips])
+        return [(text, found, scale) for (_, scale), (text, found) in zip(strips, readings, strict=True)]
+
+    def _cut_readings(self, blobs: list, heights: list[float]) -> dict[int, list[dict]]:
+        """{id(blob): its digit crops}: each blob cut and read by the digit classifier."""
         plans = self._plan(blobs, heights)
         if not any(crop is not None for _, runs in plans.values() for crop in runs.values()):
-            return []  # only specks too small to be digits: nothing to classify
-        chosen = {key: _best(severed, runs, heights[key]) for key, (severed, runs) in plans.items()}
-        numbers = _numbers_of(blobs, chosen)
-        if self.line_reader is not None:
-            _reread(
-                self.line_reader,
-                numbers,
-                {id(blobs[k]) for k, (severed, _) in plans.items() if len(severed) > 2},
-            )
-        return [_number(digits, line_no, to_original) for line_no, _, digits in numbers]
+            return {id(blob): [] for blob in blobs}  # only specks too small to be digits
+        return {id(blob): _best(*plans[k], heights[k]) for k, blob in enumerate(blobs)}
 
     def _plan(self, blobs, heights: list[float]) -> dict[int, tuple[list[float], dict]]:
         """Every blob's segmentation lattice, {(i, j): classified digit crop}, for the runs between its cuts.
@@ -397,36 +421,45 @@ def _best(severed: list[float], runs: dict, ref_h: float) -> list[dict]:
     return digits[::-1]
 
 
-def _numbers_of(blobs, chosen: dict[int, list[dict]]) -> list[tuple[int, list, list[dict]]]:
-    """(line number, the number's blobs, its digit crops) for every number, in reading order."""
+def _groups(blobs) -> list[tuple[int, list]]:
+    """(line number, the number's blobs left to right) for every number, in reading order."""
     from ml import segment
 
-    index_of = {id(b): i for i, b in enumerate(blobs)}
-    numbers = []
-    kept = [b for i, b in enumerate(blobs) if chosen.get(i)]
-    for line_no, line in enumerate(segment.group_lines(kept)):
-        for group in segment.split_numbers(line):
-            digits = [c for blob in group for c in chosen[index_of[id(blob)]]]
-            digits.sort(key=lambda c: c["box"][0])
-            numbers.append((line_no, group, digits))
-    return numbers
+    return [
+        (line_no, sorted(group, key=lambda b: b.x))
+        for line_no, line in enumerate(segment.group_lines(blobs))
+        for group in segment.split_numbers(line)
+    ]
 
 
-def _reread(line_reader: LineReader, numbers: list, cuttable: set) -> None:
-    """Let the line model re-read every number with a blob wide enough to hold touching digits,
-    in one batch, and keep its reading where it is the more confident one."""
+def _sure(reading, group) -> bool:
+    """The line model read one digit per blob, each surely, each peak inside its blob."""
     from ml import segment
 
-    todo = [k for k, (_, group, _) in enumerate(numbers) if any(id(b) in cuttable for b in group)]
-    strips = [segment.number_strip(numbers[k][1]) for k in todo]
-    readings = line_reader.read([strip for strip, _ in strips])
-    for k, (_, scale), (text, found) in zip(todo, strips, readings, strict=True):
-        line_no, group, digits = numbers[k]
-        if not found or text == "".join(str(c["digit"]) for c in digits):
-            continue
-        line_confidence = float(np.prod([p for _, p, _ in found]))
-        if line_confidence > LINE_MARGIN * float(np.prod([c["confidence"] for c in digits])):
-            numbers[k] = (line_no, group, _line_digits(group, found, scale, digits))
+    if reading is None or len(reading[1]) != len(group):
+        return False
+    x0 = min(b.x for b in group)
+    return all(
+        p >= LINE_SURE and b.x <= x0 + (column - segment.LINE_PAD) / reading[2] <= b.right
+        for b, (_, p, column) in zip(group, reading[1], strict=True)
+    )
+
+
+def _blob_digit(blob, digit: int, confidence: float) -> dict:
+    return {"digit": digit, "confidence": confidence, "box": (blob.x, blob.y, blob.w, blob.h)}
+
+
+def _reconcile(digits: list[dict], reading, group) -> list[dict]:
+    """The cut reading, or the line model's where it is the more confident of the two."""
+    if reading is None or not digits:
+        return digits
+    text, found, scale = reading
+    if not found or text == "".join(str(c["digit"]) for c in digits):
+        return digits
+    line_confidence = float(np.prod([p for _, p, _ in found]))
+    if line_confidence > LINE_MARGIN * float(np.prod([c["confidence"] for c in digits])):
+        return _line_digits(group, found, scale, digits)
+    return digits
 
 
 def _line_digits(group, found: list, scale: float, digits: list[dict]) -> list[dict]:

@@ -121,3 +121,44 @@ def test_it_names_both_models_in_the_version_and_reads_without_the_line_model(tm
 
     image = synth.encode(synth.render_number(synth.test_digits()[0][:3], np.random.default_rng(1)), None)
     assert len(alone.read(image)["numbers"]) == 1
+
+
+def _reading(peaks, confidence=0.99, scale=1.0):
+    """A line model reading with a digit peaking at each page column (x0 = 0)."""
+    found = [(7, confidence, segment.LINE_PAD + x * scale) for x in peaks]
+    return "7" * len(found), found, scale
+
+
+def test_it_trusts_a_sure_line_reading_with_one_digit_per_blob():
+    from ml.reader import _sure
+
+    group = [_blob(0, 0, 20, 30), _blob(30, 0, 20, 30)]
+    assert _sure(_reading([10, 40]), group)
+    assert not _sure(_reading([10, 40], confidence=0.9), group)  # doubtful: cut and compare
+    assert not _sure(_reading([10]), group)  # a blob without its digit
+    assert not _sure(_reading([10, 25]), group)  # the second digit peaks between the blobs
+    assert not _sure(None, group)  # no line model
+
+
+def test_it_reads_clean_numbers_without_the_digit_classifier(reader, clear_digits):
+    from ml import synth
+
+    from .conftest import digits_for, numbers_of
+
+    if reader.line_reader is None:
+        pytest.skip("no line model shipped")
+    calls = []
+    classify = reader.classifier.scores
+    reader.classifier.scores = lambda digits: calls.append(len(digits)) or classify(digits)
+    try:
+        read = []
+        for seed, number in enumerate(["4853", "207", "61"]):
+            digits = digits_for(clear_digits, number, offset=seed)
+            image = synth.render_number(
+                digits, np.random.default_rng(seed), synth.Style(gap=(0.2, 0.3)), height=48
+            )
+            read += numbers_of(reader.read(synth.encode(image, None)))
+    finally:
+        del reader.classifier.scores
+    assert read == ["4853", "207", "61"]
+    assert calls == []  # every digit was sure to the line model: no crop went to the digit classifier
