@@ -257,7 +257,7 @@ def _work_size(array: np.ndarray) -> np.ndarray:
 class Reader:
     """Reads every number on a photo. Create once per process and reuse."""
 
-    def __init__(self, model_path=None, review_threshold: float = 0.8, max_pixels: int = 40_000_000):
+    def __init__(self, model_path=None, review_threshold: float = 0.9, max_pixels: int = 40_000_000):
         self.classifier = Classifier(model_path)
         lines = self.classifier.path.parent / "lines.tflite"
         # The line model is optional: a digit model alone still reads every photo.
