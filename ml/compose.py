@@ -16,6 +16,10 @@ Only the training split is used (DEVELOPERS.md's training-data rule): this
 is augmentation computed from the 60k training digits.
 
     python -m ml.compose --lines 12000          # builds the cache train.py reads
+
+The line model (ml.train_lines) learns from whole numbers made the same way:
+`number_strip` photographs 1-6 training digits and cuts the number out with
+the reader's own segmenter, and `load_strips` caches 60,000 of them.
 """
 
 from __future__ import annotations

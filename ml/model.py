@@ -111,7 +111,7 @@ LINE_CLASSES = 11  # ten digits and the CTC blank (index 10)
 
 
 def build_line_model(width: int = 16, dropout: float = 0.2) -> keras.Model:
-    """A fully convolutional CTC reader for a number strip (32 x W): ~110k parameters at width 16.
+    """A fully convolutional CTC reader for a number strip (32 x W): ~260k parameters at width 16.
 
     Two 2x2 poolings leave one frame per 4 columns (about five per digit);
     a (4, 1) convolution folds the remaining rows, and two 1-D convolutions
