@@ -72,14 +72,33 @@ def line_crops(rng: np.random.Generator, images: np.ndarray, labels: np.ndarray)
     look = style(rng)
     height = int(rng.integers(24, 80))
     strip, baseline, placed = synth.lay_out([images[i] for i in index], rng, look, height)
-    my, mx = int(0.6 * height), int(0.8 * height)
-    page = np.pad(strip, ((my, my), (mx, mx)))
+    page, my, mx = _page(strip, height)
     owner = _owner(page.shape, placed, my, mx)
     # Drawn even when unused, so the random stream (and the cached crops) stay as they were.
     rules = synth.ruled_lines(page.shape, [my + baseline], height, rng)
-    photo = synth.photograph(page, rules if look.rules else None, look, rng)
+    photo = _snapshot(page, rules if look.rules else None, look, rng)
+    return _label_crops(rng, photo, owner, labels[index])
+
+
+def _page(strip: np.ndarray, height: int) -> tuple[np.ndarray, int, int]:
+    """A laid-out number with paper around it, and the top and left margins."""
+    my, mx = int(0.6 * height), int(0.8 * height)
+    return np.pad(strip, ((my, my), (mx, mx))), my, mx
+
+
+def _snapshot(page: np.ndarray, rules, look: synth.Style, rng) -> np.ndarray:
+    """The page photographed in `look` and through its JPEG round trip: (H, W, 3) uint8 RGB."""
+    photo = synth.photograph(page, rules, look, rng)
     photo = cv2.imdecode(np.frombuffer(synth.encode(photo, look.jpeg), np.uint8), cv2.IMREAD_COLOR)
-    return _label_crops(rng, photo[..., ::-1], owner, labels[index])
+    return photo[..., ::-1]
+
+
+def _blobs(photo: np.ndarray) -> tuple[list, np.ndarray, object]:
+    """The reader's segmentation up to blobs: (blobs, mask, affine or None)."""
+    ink = segment.ink_map(photo)
+    mask = segment.binarize(ink)
+    mask, ink, affine = segment.remove_rules(mask, ink)
+    return segment.find_blobs(mask, ink), mask, affine
 
 
 def line_style(rng: np.random.Generator) -> synth.Style:
@@ -96,15 +115,9 @@ def number_strip(rng: np.random.Generator, images: np.ndarray, labels: np.ndarra
     look = line_style(rng)
     height = int(rng.integers(24, 80))
     strip, baseline, _ = synth.lay_out([images[i] for i in index], rng, look, height)
-    my, mx = int(0.6 * height), int(0.8 * height)
-    page = np.pad(strip, ((my, my), (mx, mx)))
+    page, my, _ = _page(strip, height)
     rules = synth.ruled_lines(page.shape, [my + baseline], height, rng) if look.rules else None
-    photo = synth.photograph(page, rules, look, rng)
-    photo = cv2.imdecode(np.frombuffer(synth.encode(photo, look.jpeg), np.uint8), cv2.IMREAD_COLOR)
-    ink = segment.ink_map(photo[..., ::-1])
-    mask = segment.binarize(ink)
-    mask, ink, _ = segment.remove_rules(mask, ink)
-    blobs = segment.find_blobs(mask, ink)
+    blobs, _, _ = _blobs(_snapshot(page, rules, look, rng))
     if not blobs:
         return None
     line = max(segment.group_lines(blobs), key=lambda blobs: sum(b.w for b in blobs))
@@ -123,10 +136,9 @@ def _owner(shape, placed, top_pad: int, left_pad: int) -> np.ndarray:
 
 
 def _label_crops(rng, photo: np.ndarray, owner: np.ndarray, digits: np.ndarray):
-    ink = segment.ink_map(photo)
-    mask = segment.binarize(ink)
-    mask, ink, affine = segment.remove_rules(mask, ink)
-    blobs = segment.find_blobs(mask, ink) if affine is None else []
+    blobs, mask, affine = _blobs(photo)
+    if affine is not None:
+        blobs = []  # a straightened page no longer lines up with the ink owners
     if not blobs:
         return np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.int64)
     totals = np.bincount(owner[mask.astype(bool)] + 1, minlength=len(digits) + 1)[1:]
