@@ -434,15 +434,19 @@ def _groups(blobs) -> list[tuple[int, list]]:
 
 def _sure(reading, group) -> bool:
     """The line model read one digit per blob, each surely, each peak inside its blob."""
-    from ml import segment
-
     if reading is None or len(reading[1]) != len(group):
         return False
-    x0 = min(b.x for b in group)
     return all(
-        p >= LINE_SURE and b.x <= x0 + (column - segment.LINE_PAD) / reading[2] <= b.right
+        p >= LINE_SURE and b.x <= _page_column(group, column, reading[2]) <= b.right
         for b, (_, p, column) in zip(group, reading[1], strict=True)
     )
+
+
+def _page_column(group, column: float, scale: float) -> float:
+    """Where a column of the group's number strip lies on the page."""
+    from ml import segment
+
+    return min(b.x for b in group) + (column - segment.LINE_PAD) / scale
 
 
 def _blob_digit(blob, digit: int, confidence: float) -> dict:
@@ -465,12 +469,10 @@ def _reconcile(digits: list[dict], reading, group) -> list[dict]:
 def _line_digits(group, found: list, scale: float, digits: list[dict]) -> list[dict]:
     """Digit crops for the line model's reading: the cut digits' boxes when there are as
     many, else boxes split halfway between the digits' peaks along the strip."""
-    from ml import segment
-
     if len(found) == len(digits):
         return [{**c, "digit": d, "confidence": p} for c, (d, p, _) in zip(digits, found, strict=True)]
     x0, x1 = min(b.x for b in group), max(b.right for b in group)
-    centres = [x0 + (column - segment.LINE_PAD) / scale for _, _, column in found]
+    centres = [_page_column(group, column, scale) for _, _, column in found]
     edges = [x0] + [(a + b) / 2 for a, b in zip(centres, centres[1:], strict=False)] + [x1]
     made = []
     for (d, p, _), left, right in zip(found, edges, edges[1:], strict=False):
