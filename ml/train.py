@@ -146,18 +146,19 @@ def _model_and_state(args, n_train: int):
 def _compile(model, args, steps_per_epoch: int) -> None:
     import keras
 
-    steps = args.epochs * steps_per_epoch
-    schedule = keras.optimizers.schedules.CosineDecay(
-        args.learning_rate / 10,
-        steps,
-        warmup_target=args.learning_rate,
-        warmup_steps=steps // 20,
-        alpha=0.01,
-    )
     model.compile(
-        optimizer=keras.optimizers.Adam(schedule),
+        optimizer=keras.optimizers.Adam(warm_cosine(args.learning_rate, args.epochs * steps_per_epoch)),
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
+    )
+
+
+def warm_cosine(learning_rate: float, steps: int):
+    """Warm up from a tenth of the rate over 5% of the steps, then cosine-decay to 1% of it."""
+    import keras
+
+    return keras.optimizers.schedules.CosineDecay(
+        learning_rate / 10, steps, warmup_target=learning_rate, warmup_steps=steps // 20, alpha=0.01
     )
 
 
@@ -232,14 +233,18 @@ def export(model, args, mnist, history: list, seconds: float | None) -> dict:
 
 
 def _export_litert(model, path: Path) -> None:
+    export_litert(lambda x: model(x, training=False), [None, 28, 28, 1], "digits", path)
+
+
+def export_litert(serve, shape: list, name: str, path: Path) -> None:
+    """Write `serve` (a function of one float32 input of `shape`) as a LiteRT model."""
     import tensorflow as tf
     from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
 
-    signature = [tf.TensorSpec([None, 28, 28, 1], tf.float32, name="digits")]
-    serve = tf.function(lambda x: model(x, training=False), input_signature=signature)
+    function = tf.function(serve, input_signature=[tf.TensorSpec(shape, tf.float32, name=name)])
     # Freeze the weights into constants: converted as resource variables they are
     # never initialised by the LiteRT runtime and every output is NaN.
-    frozen = convert_variables_to_constants_v2(serve.get_concrete_function())
+    frozen = convert_variables_to_constants_v2(function.get_concrete_function())
     converter = tf.lite.TFLiteConverter.from_concrete_functions([frozen])
     path.write_bytes(converter.convert())
 

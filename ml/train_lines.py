@@ -23,6 +23,7 @@ import numpy as np
 
 from ml import compose
 from ml.reader import DEFAULT_MODEL_DIR, LineReader
+from ml.train import export_litert, warm_cosine
 
 MODEL_FILE = "lines.tflite"
 CARD_FILE = "lines_card.json"
@@ -73,10 +74,7 @@ def _fit(args, train, valid):
     model = build_line_model(width=args.width, dropout=0.05 if args.quick else 0.2)
     batches = _batches(np.random.default_rng(args.seed), train[1], args.batch_size)
     steps = max(1, args.epochs * len(batches))
-    schedule = keras.optimizers.schedules.CosineDecay(
-        args.learning_rate / 10, steps, warmup_target=args.learning_rate, warmup_steps=steps // 20, alpha=0.01
-    )
-    optimizer = keras.optimizers.Adam(schedule)
+    optimizer = keras.optimizers.Adam(warm_cosine(args.learning_rate, steps))
     step = _train_step(tf, model, optimizer)
     rng = np.random.default_rng(args.seed)
     args.checkpoint.parent.mkdir(parents=True, exist_ok=True)
@@ -195,15 +193,11 @@ def export(model, args, valid, train_count: int) -> dict:
 
 def _export_litert(model, path: Path) -> None:
     import tensorflow as tf
-    from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
 
-    signature = [tf.TensorSpec([None, 32, None, 1], tf.float32, name="strips")]
-    serve = tf.function(
-        lambda x: tf.nn.softmax(tf.squeeze(model(x, training=False), 1)), input_signature=signature
+    # Served as (batch, frames, 11) probabilities: the reader decodes them with NumPy.
+    export_litert(
+        lambda x: tf.nn.softmax(tf.squeeze(model(x, training=False), 1)), [None, 32, None, 1], "strips", path
     )
-    frozen = convert_variables_to_constants_v2(serve.get_concrete_function())
-    converter = tf.lite.TFLiteConverter.from_concrete_functions([frozen])
-    path.write_bytes(converter.convert())
 
 
 if __name__ == "__main__":
