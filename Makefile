@@ -48,8 +48,13 @@ run: install
 	@echo
 	$(PY) manage.py runserver 127.0.0.1:8000
 
+# The worker must share the web app's database and broker: an exported DATABASE_URL /
+# REDIS_URL / DJANGO_SETTINGS_MODULE wins, the local services are only the default.
+WORKER_ENV = DJANGO_SETTINGS_MODULE=$(or $(DJANGO_SETTINGS_MODULE),digitsight.settings.local) \
+	DATABASE_URL=$(or $(DATABASE_URL),$(PG_URL)) REDIS_URL=$(or $(REDIS_URL),redis://127.0.0.1:6379/0)
+
 worker: install services
-	$(SERVICES_ENV) $(VENV)/bin/celery -A digitsight worker --loglevel=INFO --concurrency=2
+	$(WORKER_ENV) $(VENV)/bin/celery -A digitsight worker --loglevel=INFO --concurrency=2
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
