@@ -16,3 +16,7 @@ urlpatterns = [
     # Last, so an app that claims "/" later wins.
     path("", RedirectView.as_view(pattern_name="predictor:history"), name="home"),
 ]
+
+# Django's own 403 and 404 views render templates/403.html and 404.html with the request;
+# the 500 view must survive a broken database, so it is ours.
+handler500 = "digitsight.errors.server_error"

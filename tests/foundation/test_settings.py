@@ -26,9 +26,11 @@ def test_it_keeps_the_embedded_data_out_of_git():
         assert subprocess.run(["git", "check-ignore", "-q", path], cwd=ROOT).returncode == 0, path
 
 
-def test_it_debugs_locally_only():
-    assert probe_settings("digitsight.settings.local")["debug"] is True
+def test_it_never_debugs_unless_asked():
+    # `make run` must not show a stranger Django's debug 404 with every URL pattern.
+    assert probe_settings("digitsight.settings.local")["debug"] is False
     assert probe_settings("digitsight.settings.base")["debug"] is False
+    assert probe_settings("digitsight.settings.local", DJANGO_DEBUG="true")["debug"] is True
 
 
 def test_it_moves_the_embedded_data_with_digitsight_var_dir(tmp_path):
