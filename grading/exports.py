@@ -6,6 +6,7 @@ import csv
 import io
 import logging
 import zipfile
+from urllib.parse import quote
 
 from django.core.files.base import ContentFile
 from django.utils import timezone
@@ -23,6 +24,20 @@ def _cell(value) -> str:
     """Keep spreadsheets from running a student name such as "=HYPERLINK(...)" as a formula."""
     text = "" if value is None else str(value)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def attachment_header(assignment: Assignment, kind: str, extension: str) -> str:
+    """Content-Disposition naming the download after the assignment, e.g. week-3-sums-grades.csv.
+
+    `filename` is an ASCII slug for old clients; `filename*` (RFC 6266) keeps the
+    title's accents and scripts for the browsers that read it.
+    """
+    plain = slugify(assignment.title) or f"assignment-{assignment.pk}"
+    full = slugify(assignment.title, allow_unicode=True) or plain
+    return (
+        f'attachment; filename="{plain}-{kind}.{extension}"; '
+        f"filename*=UTF-8''{quote(f'{full}-{kind}.{extension}')}"
+    )
 
 
 def grades_rows(assignment: Assignment):

@@ -310,15 +310,15 @@ def grades_csv(request, pk):
 
 def csv_response(assignment) -> HttpResponse:
     response = HttpResponse(exports.grades_csv(assignment), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="grades-{assignment.pk}.csv"'
+    response["Content-Disposition"] = exports.attachment_header(assignment, "grades", "csv")
     return _nosniff(response)
 
 
 @login_required
 @require_POST
 def audio_export_create(request, pk):
-    # Exporting changes no grade, so viewers may export too.
-    assignment = access.get_assignment_for_user(request.user, pk)
+    # An export makes a readout per student (gTTS calls, a stored ZIP): a write, not a read.
+    assignment = access.get_assignment_for_user(request.user, pk, write=True)
     language = getattr(getattr(request.user, "profile", None), "language", "") or "en"
     export = AudioExport.objects.create(assignment=assignment, requested_by=request.user, language=language)
     transaction.on_commit(lambda: build_audio_export.delay(str(export.pk)))
@@ -338,14 +338,9 @@ def audio_export_download(request, pk, export_id):
     export = access.get_export_for_user(request.user, pk, export_id)
     if export.status != AudioExport.Status.DONE or not export.file:
         raise Http404("The export is not ready.")
-    return _nosniff(
-        FileResponse(
-            export.file.open("rb"),
-            as_attachment=True,
-            filename=f"readouts-{pk}.zip",
-            content_type="application/zip",
-        )
-    )
+    response = FileResponse(export.file.open("rb"), as_attachment=True, content_type="application/zip")
+    response["Content-Disposition"] = exports.attachment_header(export.assignment, "readouts", "zip")
+    return _nosniff(response)
 
 
 # --- Collaborators ---------------------------------------------------------------------------

@@ -61,7 +61,7 @@ EXPECTED = {
     "grading:answer_groups": ("assignment", {"GET": READ}),
     "grading:mark_group": ("assignment", {"POST": WRITE}),
     "grading:grades_csv": ("assignment", {"GET": READ}),
-    "grading:audio_export_create": ("assignment", {"POST": READ}),  # exporting changes no grade
+    "grading:audio_export_create": ("assignment", {"POST": WRITE}),  # it makes files: a write
     "grading:audio_export_detail": ("assignment", {"GET": READ}),
     "grading:audio_export_download": ("assignment", {"GET": READ}),
     "grading:submission_detail": ("submission", {"GET": READ}),
