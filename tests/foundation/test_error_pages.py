@@ -86,10 +86,12 @@ from django.test import Client
 client = Client(HTTP_HOST="127.0.0.1")
 missing = client.get("/predictions/00000000-0000-0000-0000-000000000000/x/")
 css = client.get("/static/css/app.css")
+icon = client.get("/static/favicon.svg")
 print(json.dumps({
     "missing": missing.status_code,
     "lists_patterns": b"URLconf" in missing.content or b"str:pk" in missing.content,
     "css": css.status_code,
+    "icon": [icon.status_code, icon.get("Content-Type")],
 }))
 """
 
@@ -102,4 +104,4 @@ def test_it_serves_make_run_without_debug_pages_but_with_static_files(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     seen = json.loads(result.stdout.strip().splitlines()[-1])
-    assert seen == {"missing": 404, "lists_patterns": False, "css": 200}
+    assert seen == {"missing": 404, "lists_patterns": False, "css": 200, "icon": [200, "image/svg+xml"]}
