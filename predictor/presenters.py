@@ -2,23 +2,34 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.urls import reverse
 
 from predictor.models import Prediction
 
+# Below this a reading is red whatever else is true: one digit in two is a guess.
+DOUBTFUL = 0.5
+CORRECTED = "conf-corrected"
 
-def confidence_class(confidence) -> str:
-    """Green at 0.8 and above, amber from 0.5, red below (and when unknown)."""
+
+def confidence_class(confidence, flagged: bool = False) -> str:
+    """One rule for colour and review, so a flagged reading is never green.
+
+    Green: at or above the review threshold and not flagged. Amber: flagged (or below the
+    threshold) but at least DOUBTFUL. Red: below DOUBTFUL, or unknown.
+    """
     if confidence is None:
         return "conf-low"
-    if confidence >= 0.8:
+    if confidence >= settings.DIGITSIGHT_REVIEW_THRESHOLD and not flagged:
         return "conf-high"
-    if confidence >= 0.5:
+    if confidence >= DOUBTFUL:
         return "conf-mid"
     return "conf-low"
 
 
 def numbers_for_display(prediction: Prediction) -> list[dict]:
+    if prediction.corrected_number:
+        return _corrected_numbers(prediction)
     shown = []
     for index, item in enumerate(prediction.result.get("numbers") or [], 1):
         digits = [
@@ -41,6 +52,30 @@ def numbers_for_display(prediction: Prediction) -> list[dict]:
     return shown
 
 
+def _corrected_numbers(prediction: Prediction) -> list[dict]:
+    """The teacher's digits, so the chips never contradict the correction; the machine's
+    boxes stay on the page where a corrected number has one (same position in the list)."""
+    machine = prediction.result.get("numbers") or []
+    shown = []
+    for index, number in enumerate(prediction.corrected_number.split(), 1):
+        item = machine[index - 1] if index <= len(machine) else {}
+        shown.append(
+            {
+                "index": index,
+                "number": number,
+                "line": int(item.get("line", index - 1)) + 1,
+                "confidence": None,
+                "percent": None,
+                "css": CORRECTED,
+                "corrected": True,
+                "box": _box(item.get("box")),
+                "digits": [{"digit": digit, "css": CORRECTED, "percent": None} for digit in number],
+                "digit_boxes": [],
+            }
+        )
+    return shown
+
+
 def _percent(item: dict) -> int | None:
     value = item.get("confidence")
     return None if value is None else round(100 * float(value))
@@ -58,7 +93,8 @@ def detail_context(prediction: Prediction, correction_form) -> dict:
     return {
         "prediction": prediction,
         "numbers": numbers_for_display(prediction),
-        "overall_css": confidence_class(prediction.confidence),
+        "overall_css": confidence_class(prediction.confidence, prediction.needs_review),
+        "review_percent": round(100 * settings.DIGITSIGHT_REVIEW_THRESHOLD),
         "finished": prediction.status in (Prediction.Status.DONE, Prediction.Status.FAILED),
         "correction_form": correction_form,
         "image_url": reverse("predictor:image", kwargs={"pk": pk}),

@@ -87,10 +87,17 @@ def upload(request):
     created, errors = _store_uploads(request.user, files)
     if errors:
         return _upload_errors(request, form, errors, created)
-    messages.success(request, f"{len(created)} image(s) uploaded. Reading them now…")
+    # Only what stays true: the page's own status badges say "reading" and then "done".
+    messages.success(request, _uploaded_message(created))
     if len(created) == 1:
         return redirect("predictor:detail", pk=created[0].pk)
     return redirect("predictor:history")
+
+
+def _uploaded_message(created: list[Prediction]) -> str:
+    if len(created) == 1:
+        return f"Uploaded “{created[0].original_name or 'your image'}”."
+    return f"Uploaded {len(created)} pages. Each one's status is shown below."
 
 
 def _store_uploads(user, files) -> tuple[list[Prediction], list[tuple[str, str]]]:

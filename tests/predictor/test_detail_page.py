@@ -20,7 +20,8 @@ def test_it_shows_boxes_colours_and_audio(owner_client, prediction):
     assert reverse("predictor:image", args=[prediction.pk]) in html
     assert 'viewBox="0 0 360 160"' in html and '<rect x="20.0" y="30.0" width="300.0"' in html
     assert 'digit-chip conf-high" title="99% sure">4' in html
-    assert 'digit-chip conf-high" title="85% sure">2' in html
+    # 85% is below the review threshold (90%): the reader flags it, so it is amber, not green.
+    assert 'digit-chip conf-mid" title="85% sure">2' in html
     assert 'digit-chip conf-mid" title="62% sure">7' in html
     audio_url = reverse("predictor:audio", args=[prediction.pk])
     assert f'<audio controls preload="none" src="{audio_url}"' in html and f"{audio_url}?download=1" in html
