@@ -31,7 +31,7 @@ def assignments_for_user(user):
     return (
         Assignment.objects.annotate(shared_role=Subquery(share))
         .filter(Q(owner=user) | Q(shared_role__isnull=False))
-        .select_related("owner")
+        .select_related("owner__profile")
     )
 
 
@@ -65,7 +65,7 @@ def _need(write: bool, manage: bool) -> str:
 
 
 def get_assignment_for_user(user, pk, write=False, manage=False) -> Assignment:
-    assignment = Assignment.objects.select_related("owner").filter(pk=pk).first()
+    assignment = Assignment.objects.select_related("owner__profile").filter(pk=pk).first()
     if assignment is None:
         raise Http404("No such assignment.")
     check(user, assignment, _need(write, manage))
@@ -91,7 +91,7 @@ def get_export_for_user(user, assignment_pk, pk) -> AudioExport:
 
 def get_share_for_owner(user, pk) -> Collaborator:
     """A collaborator row on one of the user's own assignments (only owners manage shares)."""
-    share = Collaborator.objects.select_related("assignment", "user").filter(pk=pk).first()
+    share = Collaborator.objects.select_related("assignment", "user__profile").filter(pk=pk).first()
     if share is None:
         raise Http404("No such collaborator.")
     check(user, share.assignment, MANAGE, missing="No such collaborator.")

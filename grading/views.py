@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.names import display_name
 from grading import access, exports, reports, services
 from grading.forms import (
     AssignmentForm,
@@ -352,11 +353,11 @@ def collaborators(request):
     form = ShareForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         if _share(form.cleaned_data["assignment"], form.cleaned_data["who"], form.cleaned_data["role"]):
-            messages.success(request, f"Shared with {form.cleaned_data['who'].get_username()}.")
+            messages.success(request, f"Shared with {display_name(form.cleaned_data['who'])}.")
             return redirect("grading:collaborators")
         form.add_error("who", "Already shared with this teacher: change their role below.")
-    own = Assignment.objects.filter(owner=request.user).prefetch_related("collaborators__user")
-    shared = Collaborator.objects.filter(user=request.user).select_related("assignment__owner")
+    own = Assignment.objects.filter(owner=request.user).prefetch_related("collaborators__user__profile")
+    shared = Collaborator.objects.filter(user=request.user).select_related("assignment__owner__profile")
     context = {"form": form, "own": own, "shared": shared, "roles": Collaborator.Role.choices}
     return render(request, "grading/collaborators.html", context, status=400 if form.errors else 200)
 
@@ -377,7 +378,7 @@ def collaborator_role(request, pk):
     form = RoleForm(request.POST)
     if form.is_valid():
         Collaborator.objects.filter(pk=share.pk).update(role=form.cleaned_data["role"])
-        messages.success(request, f"{share.user.get_username()} is now a {form.cleaned_data['role']}.")
+        messages.success(request, f"{display_name(share.user)} is now a {form.cleaned_data['role']}.")
     return redirect("grading:collaborators")
 
 
@@ -386,7 +387,7 @@ def collaborator_role(request, pk):
 def collaborator_remove(request, pk):
     share = access.get_share_for_owner(request.user, pk)
     share.delete()
-    messages.success(request, f"{share.user.get_username()} no longer sees “{share.assignment.title}”.")
+    messages.success(request, f"{display_name(share.user)} no longer sees “{share.assignment.title}”.")
     return redirect("grading:collaborators")
 
 
