@@ -20,6 +20,7 @@ Design decisions (documented here because teachers will ask):
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -231,7 +232,8 @@ def _questions_with(answers: list[dict], flag: str) -> str:
 
 
 def answer_groups(submissions: Iterable[tuple[object, list[dict]]], question: int) -> list[dict]:
-    """Identical (canonical) answers to one question, most frequent first."""
+    """Identical (canonical) answers to one question: the correct ones first, then the most
+    frequent, ties in numeric order (as text, "100" would sort before "12")."""
     groups: dict[str, dict] = {}
     for submission_id, answers in submissions:
         answer = next((a for a in answers if a["question"] == question), None)
@@ -247,7 +249,15 @@ def answer_groups(submissions: Iterable[tuple[object, list[dict]]], question: in
     for group in groups.values():
         # True/False when every member agrees, None when the group is mixed.
         group["correct"] = group["correct"].pop() if len(group["correct"]) == 1 else None
-    return sorted(groups.values(), key=lambda g: (-g["count"], g["predicted"]))
+    return sorted(groups.values(), key=_group_order)
+
+
+def _group_order(group: dict) -> tuple:
+    try:
+        value = float(group["predicted"])
+    except ValueError:  # "(no answer)" and unreadable answers go after the numbers
+        value = math.inf
+    return (group["correct"] is not True, -group["count"], value, group["predicted"])
 
 
 def question_stats(answer_lists: Iterable[list[dict]], questions: int) -> list[dict]:

@@ -165,8 +165,15 @@ def mark_reviewed(submission: Submission, reviewed: bool = True) -> Submission:
 
 
 def answer_groups(assignment: Assignment, question: int) -> list[dict]:
-    graded = assignment.submissions.filter(status=Submission.Status.GRADED).values_list("pk", "answers")
-    return scoring.answer_groups(graded, question)
+    """scoring.answer_groups, each group with its students' names (sorted) for the page."""
+    graded = list(
+        assignment.submissions.filter(status=Submission.Status.GRADED).values_list("pk", "answers", "student")
+    )
+    groups = scoring.answer_groups([(pk, answers) for pk, answers, _ in graded], question)
+    names = {pk: student for pk, _, student in graded}
+    for group in groups:
+        group["students"] = sorted((names[pk] for pk in group["submission_ids"]), key=str.casefold)
+    return groups
 
 
 def mark_group(assignment: Assignment, question: int, value: str, correct: bool) -> int:

@@ -113,10 +113,21 @@ def test_it_groups_identical_answers_per_question():
         ("d", scoring.grade(Key(["12"]), []).answers),
     ]
     groups = scoring.answer_groups(submissions, 1)
+    # No answer ("") comes after the numbers read.
     assert [(g["predicted"], g["count"], g["correct"]) for g in groups] == [
-        ("12", 2, True), ("", 1, False), ("17", 1, False)
+        ("12", 2, True), ("17", 1, False), ("", 1, False)
     ]  # fmt: skip
     assert groups[0]["submission_ids"] == ["a", "b"]
+
+
+def test_it_puts_the_correct_answer_first_then_by_count_then_in_numeric_order():
+    def answers(read):
+        return scoring.grade(Key(["100"]), readings(read)).answers
+
+    submissions = [(str(i), answers(read)) for i, read in enumerate(["9", "12", "12", "100", "9", "11", "7"])]
+    groups = scoring.answer_groups(submissions, 1)
+    # As text, "100" sorted among the wrong answers by count, "12" before "9" and "11" before "7".
+    assert [g["predicted"] for g in groups] == ["100", "9", "12", "7", "11"]
 
 
 def test_it_reports_a_mixed_group_when_overrides_disagree():
