@@ -42,7 +42,7 @@ def history_rows(request):
 
 def _history_context(request) -> dict:
     form = HistoryFilterForm(request.GET or None)
-    queryset = form.filter(predictions_for_user(request.user)).only(*HISTORY_FIELDS)
+    queryset = form.filter(_own_uploads(request.user)).only(*HISTORY_FIELDS)
     page = Paginator(queryset.order_by("-created_at", "-id"), 20).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     query = request.GET.copy()
@@ -55,6 +55,12 @@ def _history_context(request) -> dict:
         "batches": _batches_in_flight(request.user),
         "query": query.urlencode(),
     }
+
+
+def _own_uploads(user):
+    """The teacher's own photos: a class upload's pages belong to their assignment's page
+    (grading.Submission.prediction, related_name "submission"), not to personal history."""
+    return predictions_for_user(user).filter(submission__isnull=True)
 
 
 def _batches_in_flight(user) -> list[dict]:
