@@ -406,5 +406,5 @@ def model_page(request):
 def model_report_image(request, name):
     path = reports.report_image(name)
     if path is None:
-        raise Http404("No such report image. Run `make evaluate`.")
+        raise Http404("No such report image.")
     return _nosniff(FileResponse(path.open("rb"), content_type="image/png"))

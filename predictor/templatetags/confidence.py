@@ -22,9 +22,11 @@ def confidence_chip(confidence, flagged=False):
 
 
 @register.filter
-def percent(value) -> str:
-    """0.254 -> "25" (the template adds the % sign where it wants one)."""
-    return "" if value is None else str(round(100 * float(value)))
+def percent(value, digits=0) -> str:
+    """0.254 -> "25", 0.99312|percent:2 -> "99.31" (the template adds the % sign where it wants one)."""
+    if value is None or value == "":
+        return ""
+    return f"{100 * float(value):.{int(digits)}f}"
 
 
 @register.filter

@@ -27,9 +27,12 @@ def reports(settings, tmp_path):
     return settings.DIGITSIGHT_REPORTS_DIR
 
 
-def test_it_explains_how_to_make_the_reports_when_there_are_none(owner_client, reports):
+def test_it_speaks_to_teachers_when_there_are_no_reports(owner_client, reports):
     page = owner_client.get("/model/").content.decode()
-    assert "make evaluate" in page and "make train" in page
+    # Teachers get no server paths and no developer commands.
+    assert "make evaluate" not in page and "make train" not in page
+    assert str(reports) not in page and "var/reports" not in page and "model_card.json" not in page
+    assert "No accuracy figures are available on this server yet." in page
     assert "/model/reports/confusion.png" not in page
 
 
@@ -40,7 +43,8 @@ def test_it_shows_the_reports_and_the_card(owner_client, reports, settings):
     card = {"version": "cnn-v7", "test_accuracy": 0.9931, "per_class_accuracy": {"7": 0.9876}, "epochs": 12}
     settings.DIGITSIGHT_MODEL_CARD.write_text(json.dumps(card))
     page = owner_client.get("/model/").content.decode()
-    for text in ("cnn-v7", "0.9931", "0.9876", "Logistic regression", "0.9254", "blurred", "0.8300",
+    # Shares are percentages, as everywhere else.
+    for text in ("cnn-v7", "99.31%", "98.76%", "Logistic regression", "92.54%", "blurred", "83.0%",
                  "/model/reports/confusion.png", "/model/reports/curves.png"):  # fmt: skip
         assert text in page, text
     assert owner_client.get("/model/reports/confusion.png").getvalue() == b"\x89PNG heatmap"
@@ -51,7 +55,7 @@ def test_it_shows_the_line_model_beside_the_digit_model(owner_client, reports, s
     lines = {"version": "lines-v2", "parameters": 260315, "validation_exact": 0.9123}
     (settings.DIGITSIGHT_MODEL_CARD.parent / "lines_card.json").write_text(json.dumps(lines))
     page = owner_client.get("/model/").content.decode()
-    assert "lines-v2" in page and "260,315" in page and "0.9123" in page
+    assert "lines-v2" in page and "260,315" in page and "91.23%" in page
 
 
 def test_it_leaves_out_a_missing_line_model(owner_client, reports, settings):
