@@ -2,6 +2,15 @@
 
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
+from django.urls import Resolver404, resolve
+
+# Upload routes that take one file per request: a body longer than one file at the limit
+# plus the multipart envelope (boundaries, part headers, a student name) cannot hold a
+# file within the limit, so it is refused from its Content-Length alone.
+ONE_FILE_ROUTES = {"predictor-api:api-prediction-list", "grading_api:submission_list"}
+# Upload forms that take several files: each file is counted as it arrives instead.
+MANY_FILE_ROUTES = {"predictor:upload", "grading:class_upload"}
+MULTIPART_SLACK = 64 * 1024
 
 
 class RequestSizeLimitMiddleware:
@@ -22,7 +31,33 @@ class RequestSizeLimitMiddleware:
             declared = 0
         if declared > limit:
             return _too_large(request, limit)
+        if request.method == "POST" and declared:
+            route = _route_name(request.path_info)
+            if route in ONE_FILE_ROUTES and declared > settings.DIGITSIGHT_MAX_UPLOAD_BYTES + MULTIPART_SLACK:
+                return _file_too_large(request)
+            if route in MANY_FILE_ROUTES:
+                from predictor.upload_handlers import FileSizeLimitHandler
+
+                request.upload_handlers.insert(0, FileSizeLimitHandler(request))
         return self.get_response(request)
+
+
+def _route_name(path: str) -> str:
+    try:
+        return resolve(path).view_name
+    except Resolver404:
+        return ""
+
+
+def file_too_large_message() -> str:
+    """The words of predictor.uploads' own refusal, so both read alike."""
+    limit = settings.DIGITSIGHT_MAX_UPLOAD_BYTES
+    return f"The file is too large: the limit is {limit / (1024 * 1024):.0f} MB."
+
+
+def _file_too_large(request):
+    message = f"{file_too_large_message()} Nothing was uploaded."
+    return JsonResponse({"detail": message, "image": [message]}, status=413)
 
 
 def _too_large(request, limit: int):

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.names import display_name
+from digitsight.middleware import file_too_large_message
 from grading import access, exports, reports, services
 from grading.forms import (
     AssignmentForm,
@@ -19,6 +20,7 @@ from grading.forms import (
 )
 from grading.models import Assignment, AudioExport, Collaborator, Submission
 from grading.tasks import build_audio_export
+from predictor.upload_handlers import oversized_files
 
 # --- Assignments -----------------------------------------------------------------------------
 
@@ -115,14 +117,18 @@ def question_stats(request, pk):
 def class_upload(request, pk):
     assignment = access.get_assignment_for_user(request.user, pk, write=True)
     form = ClassUploadForm(request.POST or None, request.FILES or None)
+    # Files skipped as they arrived, for being over the size limit (predictor.upload_handlers).
+    oversized = [f"{name}: {file_too_large_message()}" for name in oversized_files(request)]
     if request.method == "POST" and form.is_valid():
         created, errors = services.add_class_pages(assignment, request.user, form.cleaned_data["pages"])
-        for error in errors:
+        for error in oversized + errors:
             messages.error(request, error)
         if created:
             messages.success(request, f"{len(created)} page(s) uploaded; they are being read and graded.")
             return redirect("grading:assignment_detail", pk=pk)
         form.add_error("pages", "No page could be read.")
+    elif oversized:
+        form.errors["pages"] = form.error_class(oversized)
     status = 400 if request.method == "POST" else 200
     return render(
         request, "grading/class_upload.html", {"assignment": assignment, "form": form}, status=status

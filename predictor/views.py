@@ -14,11 +14,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from digitsight.middleware import file_too_large_message
 from predictor import services
 from predictor.access import get_prediction_for_user, predictions_for_user
 from predictor.forms import CorrectionForm, HistoryFilterForm, UploadForm
 from predictor.models import Batch, Prediction
 from predictor.presenters import detail_context
+from predictor.upload_handlers import oversized_files
 
 IN_FLIGHT = (Prediction.Status.PENDING, Prediction.Status.PROCESSING)
 HISTORY_FIELDS = (
@@ -88,11 +90,15 @@ def upload(request):
     if request.method == "GET":
         return render(request, "predictor/upload.html", {"form": form})
     files = form.files_to_read(request.FILES)
+    # Files skipped as they arrived, for being over the size limit (predictor.upload_handlers).
+    oversized = [(name, file_too_large_message()) for name in oversized_files(request)]
     if not files:
-        return _upload_errors(request, form, [("", "Choose at least one photo, scan or PDF.")], [])
+        return _upload_errors(
+            request, form, oversized or [("", "Choose at least one photo, scan or PDF.")], []
+        )
     created, errors = _store_uploads(request.user, files)
-    if errors:
-        return _upload_errors(request, form, errors, created)
+    if oversized or errors:
+        return _upload_errors(request, form, oversized + errors, created)
     # Only what stays true: the page's own status badges say "reading" and then "done".
     messages.success(request, _uploaded_message(created))
     if len(created) == 1:

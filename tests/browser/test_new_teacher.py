@@ -156,3 +156,20 @@ def test_it_keeps_messages_and_chips_true_while_and_after_reading(web, owner, la
     chips = web.locator("#result-panel ol .digit-chip")
     expect(chips).to_have_text(["4", "2", "8", "1"])
     expect(web.locator("#result-panel ol").get_by_text("corrected")).to_be_visible()
+
+
+def test_it_refuses_a_file_over_the_limit_before_sending_it(web, owner, settings, tmp_path):
+    settings.DIGITSIGHT_MAX_UPLOAD_BYTES = 1024 * 1024
+    big = tmp_path / "IMG_4032x3024.png"
+    big.write_bytes(b"\x89PNG" + bytes(1_300_000))
+    log_in(web, owner)
+    web.goto("/predictions/new/")
+    sent = []
+    web.on("request", lambda request: sent.append(request.url) if request.method == "POST" else None)
+    web.get_by_label("Photos or scans").set_input_files(big)
+    web.get_by_role("button", name="Upload and read").click()
+    alert = web.get_by_role("alert").filter(has_text="Too large to upload")
+    expect(alert).to_contain_text("IMG_4032x3024.png")
+    expect(alert).to_contain_text("the limit is 1 MB per file")
+    assert not sent and not Prediction.objects.exists()
+    assert_accessible(web)
