@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError, transaction
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -124,7 +125,8 @@ def class_upload(request, pk):
         for error in oversized + errors:
             messages.error(request, error)
         if created:
-            messages.success(request, f"{len(created)} page(s) uploaded; they are being read and graded.")
+            # No "being read" here: the table's status badges say that, and stay true when it ends.
+            messages.success(request, f"Uploaded {len(created)} page{pluralize(len(created))}.")
             return redirect("grading:assignment_detail", pk=pk)
         form.add_error("pages", "No page could be read.")
     elif oversized:

@@ -27,3 +27,17 @@ def test_it_counts_pages_for_several_files(owner_client, png_427):
     files = [upload_file(f"p{i}.png", png_427) for i in range(3)]
     html = owner_client.post(reverse("predictor:upload"), {"images": files}, follow=True).content.decode()
     assert "Uploaded 3 pages. Each one&#x27;s status is shown below." in html
+
+
+def test_it_says_how_many_class_pages_were_uploaded_without_a_state(owner, owner_client, png_427):
+    from grading.models import Submission
+    from tests.grading.factories import AssignmentFactory
+
+    assignment = AssignmentFactory(owner=owner)
+    files = [upload_file("ana.png", png_427), upload_file("ben.png", png_427)]
+    response = owner_client.post(
+        reverse("grading:class_upload", args=[assignment.pk]), {"pages": files}, follow=True
+    )
+    html = response.content.decode()
+    assert Submission.objects.count() == 2
+    assert "Uploaded 2 pages." in html and "being read" not in html
