@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
+from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve
 
 # Upload routes that take one file per request: a body longer than one file at the limit
@@ -67,4 +68,5 @@ def _too_large(request, limit: int):
     )
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": message}, status=413)
-    return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
+    # In the site's layout; the session is not read yet, so the page shows no user.
+    return HttpResponse(render_to_string("413.html", {"message": message}, request=request), status=413)

@@ -105,3 +105,12 @@ def test_it_serves_make_run_without_debug_pages_but_with_static_files(tmp_path):
     assert result.returncode == 0, result.stderr
     seen = json.loads(result.stdout.strip().splitlines()[-1])
     assert seen == {"missing": 404, "lists_patterns": False, "css": 200, "icon": [200, "image/svg+xml"]}
+
+
+def test_it_explains_an_oversized_web_request_in_the_layout(owner_client, settings):
+    settings.DIGITSIGHT_MAX_REQUEST_BYTES = 4000
+    response = owner_client.post(reverse("predictor:upload"), {}, CONTENT_LENGTH=str(10**9))
+    html = response.content.decode()
+    assert response.status_code == 413
+    assert "That upload is too large" in html and "at most 0 MB per request" in html
+    assert 'aria-label="Main"' in html
