@@ -122,7 +122,7 @@ class CollaboratorList(generics.ListCreateAPIView):
         return access.get_assignment_for_user(self.request.user, self.kwargs["pk"], manage=manage)
 
     def get_queryset(self):
-        return self.assignment().collaborators.select_related("user")
+        return self.assignment().collaborators.select_related("user__profile")
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
@@ -142,7 +142,9 @@ class CollaboratorDetail(APIView):
     def share(self, request, pk, user_id, manage=True):
         assignment = access.get_assignment_for_user(request.user, pk, manage=manage)
         share = (
-            Collaborator.objects.filter(assignment=assignment, user_id=user_id).select_related("user").first()
+            Collaborator.objects.filter(assignment=assignment, user_id=user_id)
+            .select_related("user__profile")
+            .first()
         )
         if share is None:
             from django.http import Http404

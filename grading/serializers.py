@@ -1,6 +1,7 @@
 from django import forms
 from rest_framework import serializers
 
+from accounts.names import display_name
 from grading import scoring
 from grading.forms import find_teacher, parse_answer_key, parse_points
 from grading.models import Assignment, Collaborator, Submission
@@ -111,11 +112,15 @@ class CollaboratorSerializer(serializers.ModelSerializer):
     username = serializers.CharField(required=False, write_only=True)
     email = serializers.EmailField(required=False, write_only=True)
     user = serializers.CharField(source="user.get_username", read_only=True)
+    display_name = serializers.SerializerMethodField(help_text="The name the teacher chose to be shown by.")
 
     class Meta:
         model = Collaborator
-        fields = ["id", "user_id", "user", "username", "email", "role", "created_at"]
+        fields = ["id", "user_id", "user", "display_name", "username", "email", "role", "created_at"]
         read_only_fields = ["id", "created_at"]
+
+    def get_display_name(self, obj) -> str:
+        return display_name(obj.user)
 
     def validate(self, attrs):
         who = attrs.pop("username", None) or attrs.pop("email", None)

@@ -52,3 +52,12 @@ def test_it_falls_back_to_the_username_without_a_display_name(collaborator_clien
     CollaboratorFactory(assignment=assignment, user=collaborator)
     page = collaborator_client.get(reverse("grading:collaborators")).content.decode()
     assert f"from {owner.username}, as viewer" in page
+
+
+def test_it_gives_the_display_name_in_the_api(owner, shared):
+    from tests.factories import token_client
+
+    response = token_client(owner).get(f"/api/assignments/{shared.pk}/collaborators/")
+    body = response.json()
+    rows = body["results"] if isinstance(body, dict) else body
+    assert [(r["user"], r["display_name"]) for r in rows] == [("collaborator", "Mr Okafor")]
