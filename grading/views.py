@@ -16,6 +16,7 @@ from grading.forms import (
     ShareForm,
     StudentForm,
 )
+from grading.live import assignment_state
 from grading.models import Assignment, AudioExport, Collaborator, Submission
 from grading.tasks import build_audio_export
 
@@ -84,6 +85,7 @@ def _grading_context(assignment):
         "flagged": sum(s.needs_review for s in submissions),
         "in_flight": any(s.status in ("pending", "processing") for s in submissions),
         "exports": assignment.audio_exports.all()[:3],
+        "live": assignment_state(assignment),
     }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
+from predictor.live import detail_state
 from predictor.models import Prediction
 
 
@@ -64,4 +65,5 @@ def detail_context(prediction: Prediction, correction_form) -> dict:
         "image_url": reverse("predictor:image", kwargs={"pk": pk}),
         "audio_url": reverse("predictor:audio", kwargs={"pk": pk}) if prediction.audio else "",
         "audio_type": "audio/wav" if prediction.audio.name.endswith(".wav") else "audio/mpeg",
+        "live": detail_state(prediction),
     }

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from predictor import services
 from predictor.access import get_prediction_for_user, predictions_for_user
 from predictor.forms import CorrectionForm, HistoryFilterForm, UploadForm
+from predictor.live import history_state
 from predictor.models import Batch, Prediction
 from predictor.presenters import detail_context
 
@@ -54,6 +55,7 @@ def _history_context(request) -> dict:
         "in_flight": any(row.status in IN_FLIGHT for row in rows),
         "batches": _batches_in_flight(request.user),
         "query": query.urlencode(),
+        "live": history_state(request.user),
     }
 
 

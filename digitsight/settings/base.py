@@ -152,6 +152,19 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_RESULT_EXPIRES = 3600
 CELERY_WORKER_MAX_TASKS_PER_CHILD = env.int("CELERY_WORKER_MAX_TASKS_PER_CHILD", default=1000)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A teacher's own photo must not wait behind a class set: interactive readings go to
+# `photos`, class pages to `pages` (predictor.services.enqueue_reading). A worker started
+# without -Q consumes every queue below, and kombu's Redis transport takes them in turn.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = {
+    name: {"routing_key": name} for name in ("photos", "pages", "audio", "exports", "celery")
+}
+CELERY_TASK_ROUTES = {
+    "predictor.tasks.read_prediction": {"queue": "photos"},
+    "predictor.tasks.make_prediction_audio": {"queue": "audio"},
+    "grading.tasks.grade_submission": {"queue": "pages"},
+    "grading.tasks.build_audio_export": {"queue": "exports"},
+}
 
 # --- REST API
 REST_FRAMEWORK = {
