@@ -43,5 +43,14 @@ def assignment_state(assignment) -> dict:
 @require_GET
 def live_assignment(request, pk):
     state = assignment_state(access.get_assignment_for_user(request.user, pk))
-    figures = {name: state["figures"][name] for name in ("total", "in_flight", "graded", "flagged")}
-    return JsonResponse({"key": state["key"], "in_flight": state["in_flight"], **figures})
+    figures = state["figures"]
+    return JsonResponse(
+        {
+            "key": state["key"],
+            "in_flight": state["in_flight"],
+            "total": figures["total"],
+            "waiting": figures["in_flight"],
+            "graded": figures["graded"],
+            "flagged": figures["flagged"],
+        }
+    )
