@@ -244,6 +244,18 @@ def commit_of(folder: Path) -> str:
     return head.stdout.strip() + ("+uncommitted" if dirty.stdout.strip() else "")
 
 
+def watch_polls(page) -> list[float]:
+    """Milliseconds from request to response end of every live-status poll the page makes."""
+    polls: list[float] = []
+
+    def finished(request):
+        if request.url.rstrip("/").endswith("/live"):
+            polls.append(request.timing["responseEnd"])
+
+    page.on("requestfinished", finished)
+    return polls
+
+
 def measure(args, base: str, assignment: int, singles, sheets) -> dict:
     from playwright.sync_api import sync_playwright
 
@@ -253,10 +265,17 @@ def measure(args, base: str, assignment: int, singles, sheets) -> dict:
         page_b = log_in(browser, base, "felt-b", WATCH_GRADED)
         for photo in singles[:2]:  # warm-up: each worker process loads the models once
             photo_seconds(page_a, photo, args.timeout)
+        polls = watch_polls(page_a)
         photos = [photo_seconds(page_a, photo, args.timeout) for photo in singles[2 : 2 + args.photos]]
+        # Polls made until each number showed; the readout's few come on top.
+        polling = {"polls_per_photo": round(len(polls) / len(photos), 1)}
+        if polls:
+            polling["poll_ms_p50"] = round(statistics.median(polls), 1)
         during = singles[2 + args.photos :]
-        result = {"photo": percentiles(photos), "class_set": class_set(page_a, page_b, assignment, sheets,
-                                                                       during, args.timeout)}  # fmt: skip
+        result = {
+            "photo": {**percentiles(photos), **polling},
+            "class_set": class_set(page_a, page_b, assignment, sheets, during, args.timeout),
+        }
         browser.close()
     return result
 
@@ -264,6 +283,7 @@ def measure(args, base: str, assignment: int, singles, sheets) -> dict:
 def main() -> dict:
     args = parse_args()
     args.app_dir = args.app_dir.resolve()
+    commit = commit_of(args.app_dir)
     subprocess.run([str(ROOT / "scripts" / "services.sh")], check=True)
     env = service_env(args)
     with tempfile.TemporaryDirectory() as folder:
@@ -275,7 +295,7 @@ def main() -> dict:
         finally:
             stop_services(procs)
     report = {
-        "commit": commit_of(args.app_dir),
+        "commit": commit,
         "celery_worker_processes": args.workers,
         "gunicorn_sync_workers": args.web_workers,
         **figures,
