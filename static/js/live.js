@@ -86,11 +86,18 @@
     const replacement = part.id && fresh.getElementById(part.id);
     if (!replacement) return;
     const inner = topLevelParts(part);
-    if (part.contains(document.activeElement) && document.activeElement !== document.body && inner.length) {
+    const focused = document.activeElement !== document.body && part.contains(document.activeElement);
+    if (focused && inner.length) {
       inner.forEach((child) => swap(child, fresh));
-    } else {
-      part.replaceWith(document.importNode(replacement, true));
+      return;
     }
+    // The same element with new content: an aria-live region stays in place, so screen
+    // readers announce the change.
+    Array.from(part.attributes)
+      .filter((attribute) => !replacement.hasAttribute(attribute.name))
+      .forEach((attribute) => part.removeAttribute(attribute.name));
+    Array.from(replacement.attributes).forEach((attribute) => part.setAttribute(attribute.name, attribute.value));
+    part.replaceChildren(...Array.from(replacement.childNodes, (node) => document.importNode(node, true)));
   }
 
   schedule();
