@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import signal
 import statistics
 import subprocess
@@ -37,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 PG = "postgres://postgres@127.0.0.1:5432"
 PASSWORD = "felt-password-5c0e7a"  # noqa: S105 (throwaway accounts in a throwaway database)
 CHROMIUM = "/usr/bin/chromium"
+DETAIL = re.compile(r"/predictions/(?!new/)[^/]+/$")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 # Records, in the grading page itself, when each student's row first shows "graded":
 # Python is busy with teacher A meanwhile, and live.js swaps the rows at any moment.
@@ -191,13 +193,20 @@ def log_in(browser, base: str, username: str, init_script: str = ""):
     return page
 
 
-def photo_seconds(page, photo: Path, timeout: float) -> float:
-    """Click "Upload and read" -> the number (or "no number found") visible."""
+def photo_seconds(page, photo: Path, timeout: float, phases: list | None = None) -> float:
+    """Click "Upload and read" -> the number (or "no number found") visible.
+
+    `phases` collects (click -> detail page loaded, detail page -> number) for the breakdown.
+    """
     page.goto("/predictions/new/")
     page.get_by_label("Photos or scans").set_input_files(photo)
     started = time.time()
     page.get_by_role("button", name="Upload and read").click()
+    page.wait_for_url(DETAIL, wait_until="domcontentloaded", timeout=timeout * 1000)
+    loaded = time.time()
     page.get_by_test_id("shown-number").wait_for(state="visible", timeout=timeout * 1000)
+    if phases is not None:
+        phases.append((loaded - started, time.time() - loaded))
     return time.time() - started
 
 
@@ -266,9 +275,16 @@ def measure(args, base: str, assignment: int, singles, sheets) -> dict:
         for photo in singles[:2]:  # warm-up: each worker process loads the models once
             photo_seconds(page_a, photo, args.timeout)
         polls = watch_polls(page_a)
-        photos = [photo_seconds(page_a, photo, args.timeout) for photo in singles[2 : 2 + args.photos]]
+        phases: list[tuple[float, float]] = []
+        photos = [
+            photo_seconds(page_a, photo, args.timeout, phases) for photo in singles[2 : 2 + args.photos]
+        ]
         # Polls made until each number showed; the readout's few come on top.
-        polling = {"polls_per_photo": round(len(polls) / len(photos), 1)}
+        polling = {
+            "click_to_page_p50_s": round(statistics.median(p[0] for p in phases), 2),
+            "page_to_number_p50_s": round(statistics.median(p[1] for p in phases), 2),
+            "polls_per_photo": round(len(polls) / len(photos), 1),
+        }
         if polls:
             polling["poll_ms_p50"] = round(statistics.median(polls), 1)
         during = singles[2 + args.photos :]
