@@ -83,7 +83,6 @@ def _grading_context(assignment):
         "submissions": submissions,
         "stats": services.question_stats(assignment),
         "flagged": sum(s.needs_review for s in submissions),
-        "in_flight": any(s.status in ("pending", "processing") for s in submissions),
         "exports": assignment.audio_exports.all()[:3],
         "live": assignment_state(assignment),
     }
@@ -99,7 +98,7 @@ def assignment_detail(request, pk):
 @login_required
 @require_GET
 def assignment_rows(request, pk):
-    """The student table alone, polled by htmx while pages are being read."""
+    """The student table alone, as a fragment (the page follows grading through grading.live)."""
     assignment = access.get_assignment_for_user(request.user, pk)
     return render(request, "grading/_submission_rows.html", _grading_context(assignment))
 

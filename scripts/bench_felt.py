@@ -23,6 +23,7 @@ import json
 import os
 import re
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -64,7 +65,7 @@ def parse_args():
     parser.add_argument("--singles", type=int, default=3, help="photos uploaded during the class set")
     parser.add_argument("--workers", type=int, default=2, help="Celery worker processes")
     parser.add_argument("--web-workers", type=int, default=3, help="gunicorn sync workers")
-    parser.add_argument("--port", type=int, default=8766)
+    parser.add_argument("--port", type=int, default=0, help="0: any free port")
     parser.add_argument("--timeout", type=float, default=120)
     parser.add_argument("--database", default="digitsight_felt")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/10")
@@ -138,7 +139,14 @@ def prepare(args, env, key: list[str]) -> int:
     return int(done.stdout.strip().splitlines()[-1])
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def start_services(args, env) -> list[subprocess.Popen]:
+    """gunicorn and the worker; fails rather than measure someone else's server on the port."""
     logs = ROOT / "var" / "bench-logs"
     logs.mkdir(parents=True, exist_ok=True)
     web = [sys.executable, "-m", "gunicorn", "digitsight.wsgi:application", "--bind",
@@ -159,12 +167,15 @@ def start_services(args, env) -> list[subprocess.Popen]:
             )
         )
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    listening = f"Listening at: http://127.0.0.1:{args.port}".encode()
+    while time.monotonic() < deadline and procs[0].poll() is None:
         try:
-            requests.get(f"http://127.0.0.1:{args.port}/accounts/login/", timeout=10)
-            return procs
+            ours = listening in (logs / "felt-web.log").read_bytes()
+            if ours and requests.get(f"http://127.0.0.1:{args.port}/accounts/login/", timeout=10).ok:
+                return procs
         except requests.RequestException:
-            time.sleep(0.5)
+            pass
+        time.sleep(0.5)
     stop_services(procs)
     raise RuntimeError("gunicorn did not start; see var/bench-logs/felt-web.log")
 
@@ -300,6 +311,7 @@ def main() -> dict:
     args = parse_args()
     args.app_dir = args.app_dir.resolve()
     commit = commit_of(args.app_dir)
+    args.port = args.port or free_port()
     subprocess.run([str(ROOT / "scripts" / "services.sh")], check=True)
     env = service_env(args)
     with tempfile.TemporaryDirectory() as folder:
