@@ -326,6 +326,8 @@ def main() -> dict:
         "commit": commit,
         "celery_worker_processes": args.workers,
         "gunicorn_sync_workers": args.web_workers,
+        "cpus": os.cpu_count(),
+        "load_average_1m_at_end": round(os.getloadavg()[0], 1),
         **figures,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
