@@ -35,7 +35,7 @@
         headers: { Accept: "application/json" },
         cache: "no-store",
       });
-      if (response.status >= 400 && response.status < 500) {
+      if (response.redirected || (response.status >= 400 && response.status < 500)) {
         element.dataset.liveActive = "false"; // deleted, or logged out: nothing to wait for
       } else if (!response.ok) {
         throw new Error(`status ${response.status}`);
