@@ -127,3 +127,23 @@ def test_it_updates_the_grading_statistics_as_pages_are_graded(web, owner, late_
     assert web.evaluate("window.digitsightChart().data.labels.length") == len(labels) + 1
     web.wait_for_function("window.digitsightLive.stopped === true", timeout=30_000)
     assert_same_document(web)
+
+
+def test_it_stops_polling_when_the_reading_is_deleted_elsewhere(web, owner):
+    prediction = PredictionFactory(owner=owner)  # no worker: it stays pending
+    log_in(web, owner)
+    web.goto(f"/predictions/{prediction.pk}/")
+    web.wait_for_function("window.digitsightLive.polls >= 1")
+    assert web.evaluate("window.digitsightLive.stopped") is False
+    prediction.delete()
+    web.wait_for_function("window.digitsightLive.stopped === true", timeout=15_000)
+
+
+def test_it_stops_polling_when_the_session_ends(web, owner):
+    prediction = PredictionFactory(owner=owner)
+    log_in(web, owner)
+    web.goto(f"/predictions/{prediction.pk}/")
+    web.wait_for_function("window.digitsightLive.polls >= 1")
+    web.context.clear_cookies()
+    web.wait_for_function("window.digitsightLive.stopped === true", timeout=15_000)
+    expect(web.locator("#result-panel .badge", has_text="waiting")).to_be_visible()
