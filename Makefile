@@ -83,13 +83,15 @@ evaluate: data
 	$(PY) -m ml.evaluate
 
 # Figures, not pass/fail: the recognizer, the history page at 5,000 rows, then
-# the whole stack (gunicorn + 2 Celery processes on Postgres + Redis) under load.
+# the whole stack (gunicorn + 2 Celery processes on Postgres + Redis) under load,
+# then what a teacher feels in headless Chromium (click -> number, a class set of 30).
 bench: install-dev services data
 	$(PY) -m ml.bench
 	$(SERVICES_ENV) $(PY) manage.py migrate --noinput -v0
 	$(SERVICES_ENV) $(PY) manage.py bench_history --rows 5000
 	$(PY) scripts/bench_load.py --teachers 5 --photos 50 --out var/reports/load-50.json
 	$(PY) scripts/bench_load.py --teachers 50 --photos 500 --out var/reports/load-500.json
+	$(PY) scripts/bench_felt.py --photos 20 --pages 30 --out var/reports/felt.json
 
 clean:
 	rm -rf var/static var/reports .pytest_cache

@@ -41,7 +41,7 @@ def add_submissions(
     from predictor.services import create_predictions
 
     with transaction.atomic():
-        predictions = create_predictions(assignment.owner, uploaded_file)
+        predictions = create_predictions(assignment.owner, uploaded_file, queue="pages")
         submissions = [
             Submission.objects.create(
                 assignment=assignment,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from grading import views
+from grading import live, views
 
 app_name = "grading"
 urlpatterns = [
@@ -9,6 +9,7 @@ urlpatterns = [
     path("assignments/<int:pk>/", views.assignment_detail, name="assignment_detail"),
     path("assignments/<int:pk>/rows/", views.assignment_rows, name="assignment_rows"),
     path("assignments/<int:pk>/stats/", views.question_stats, name="question_stats"),
+    path("assignments/<int:pk>/live/", live.live_assignment, name="live_assignment"),
     path("assignments/<int:pk>/edit/", views.assignment_edit, name="assignment_edit"),
     path("assignments/<int:pk>/delete/", views.assignment_delete, name="assignment_delete"),
     path("assignments/<int:pk>/upload/", views.class_upload, name="class_upload"),

@@ -19,6 +19,7 @@ from grading.forms import (
     ShareForm,
     StudentForm,
 )
+from grading.live import assignment_state
 from grading.models import Assignment, AudioExport, Collaborator, Submission
 from grading.tasks import build_audio_export
 from predictor.upload_handlers import oversized_files
@@ -86,8 +87,8 @@ def _grading_context(assignment):
         "submissions": submissions,
         "stats": services.question_stats(assignment),
         "flagged": sum(s.needs_review for s in submissions),
-        "in_flight": any(s.status in ("pending", "processing") for s in submissions),
         "exports": assignment.audio_exports.all()[:3],
+        "live": assignment_state(assignment),
     }
 
 
@@ -101,7 +102,7 @@ def assignment_detail(request, pk):
 @login_required
 @require_GET
 def assignment_rows(request, pk):
-    """The student table alone, polled by htmx while pages are being read."""
+    """The student table alone, as a fragment (the page follows grading through grading.live)."""
     assignment = access.get_assignment_for_user(request.user, pk)
     return render(request, "grading/_submission_rows.html", _grading_context(assignment))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.urls import reverse
 
+from predictor.live import detail_state
 from predictor.models import Prediction
 
 # Below this a reading is red whatever else is true: one digit in two is a guess.
@@ -100,4 +101,5 @@ def detail_context(prediction: Prediction, correction_form) -> dict:
         "image_url": reverse("predictor:image", kwargs={"pk": pk}),
         "audio_url": reverse("predictor:audio", kwargs={"pk": pk}) if prediction.audio else "",
         "audio_type": "audio/wav" if prediction.audio.name.endswith(".wav") else "audio/mpeg",
+        "live": detail_state(prediction),
     }

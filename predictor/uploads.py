@@ -114,7 +114,9 @@ def _page_from(image: Image.Image, page: int | None = None) -> UploadedPage:
     clean = Image.new(image.mode, image.size)
     clean.paste(image)
     buffer = io.BytesIO()
-    clean.save(buffer, "PNG", optimize=False, compress_level=6)
+    # Level 1, not 6: the teacher waits for this inside the upload request. On a 548x427
+    # worksheet it encodes 7x faster for a 16% larger file, with the same pixels.
+    clean.save(buffer, "PNG", optimize=False, compress_level=1)
     return UploadedPage(png=buffer.getvalue(), width=clean.width, height=clean.height, page=page)
 
 

@@ -18,6 +18,7 @@ from digitsight.middleware import file_too_large_message
 from predictor import services
 from predictor.access import get_prediction_for_user, predictions_for_user
 from predictor.forms import CorrectionForm, HistoryFilterForm, UploadForm
+from predictor.live import history_state
 from predictor.models import Batch, Prediction
 from predictor.presenters import detail_context
 from predictor.upload_handlers import oversized_files
@@ -38,7 +39,7 @@ def history(request):
 @login_required
 @require_GET
 def history_rows(request):
-    """The list alone, polled by htmx while readings are in flight."""
+    """The list alone, as a fragment (pages follow readings through predictor.live)."""
     return render(request, "predictor/_history_list.html", _history_context(request))
 
 
@@ -53,9 +54,9 @@ def _history_context(request) -> dict:
         "form": form,
         "page": page,
         "rows": rows,
-        "in_flight": any(row.status in IN_FLIGHT for row in rows),
         "batches": _batches_in_flight(request.user),
         "query": query.urlencode(),
+        "live": history_state(request.user),
     }
 
 
@@ -146,7 +147,7 @@ def detail(request, pk):
 @login_required
 @require_GET
 def detail_result(request, pk):
-    """The result panel alone, polled by htmx until the reading ends."""
+    """The result panel alone, as a fragment (pages follow readings through predictor.live)."""
     return _render_detail(request, pk, "predictor/_result.html")
 
 

@@ -114,7 +114,8 @@ def celery_on_redis(settings):
     reset_celery_connections(app)
     assert app.conf.broker_url == settings.REDIS_URL
     with app.connection_for_write() as conn:
-        conn.default_channel.queue_purge("celery")
+        for queue in app.conf.task_queues or ["celery"]:
+            conn.default_channel.queue_purge(getattr(queue, "name", queue))
     yield app
     reset_celery_connections(app)
 

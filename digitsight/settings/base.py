@@ -148,10 +148,27 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     # every interval x throttle seconds (kombu: 10 x 10) once the visibility timeout is over.
     "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=10),
     "unacked_restore_throttle": env.int("CELERY_UNACKED_RESTORE_THROTTLE", default=10),
+    # Queues are taken in CELERY_TASK_QUEUES order, not in turn (see below).
+    "queue_order_strategy": "priority",
 }
 CELERY_RESULT_EXPIRES = 3600
 CELERY_WORKER_MAX_TASKS_PER_CHILD = env.int("CELERY_WORKER_MAX_TASKS_PER_CHILD", default=1000)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A teacher's own photo must not wait behind a class set: interactive readings go to
+# `photos`, class pages to `pages` (predictor.services.enqueue_reading). A worker started
+# without -Q consumes every queue below and, with the "priority" order strategy, always
+# takes the first non-empty one: a photo waits only for the tasks already running, and
+# readouts (a second or so of work each) come before the rest of a class set.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = {
+    name: {"routing_key": name} for name in ("photos", "audio", "pages", "exports", "celery")
+}
+CELERY_TASK_ROUTES = {
+    "predictor.tasks.read_prediction": {"queue": "photos"},
+    "predictor.tasks.make_prediction_audio": {"queue": "audio"},
+    "grading.tasks.grade_submission": {"queue": "pages"},
+    "grading.tasks.build_audio_export": {"queue": "exports"},
+}
 
 # --- REST API
 REST_FRAMEWORK = {

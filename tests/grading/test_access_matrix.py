@@ -26,6 +26,7 @@ EXPECTED = {
     "grading:assignment_detail": ("assignment", {"GET": READ}),
     "grading:assignment_rows": ("assignment", {"GET": READ}),
     "grading:question_stats": ("assignment", {"GET": READ}),
+    "grading:live_assignment": ("assignment", {"GET": READ}),
     "grading:assignment_edit": ("assignment", {"GET": MANAGE, "POST": MANAGE}),
     "grading:assignment_delete": ("assignment", {"GET": MANAGE, "POST": MANAGE}),
     "grading:class_upload": ("assignment", {"GET": WRITE, "POST": WRITE}),

@@ -30,7 +30,8 @@ def test_it_shows_boxes_colours_and_audio(owner_client, prediction):
 def test_it_polls_while_reading(owner_client, owner):
     pending = PredictionFactory(owner=owner)
     html = owner_client.get(reverse("predictor:detail", args=[pending.pk])).content.decode()
-    assert f'hx-get="{reverse("predictor:detail_result", args=[pending.pk])}"' in html
+    status = f'data-live-status="{reverse("predictor:live_detail", args=[pending.pk])}"'
+    assert status in html and 'data-live-active="true"' in html and "js/live.js" in html
     fragment = owner_client.get(reverse("predictor:detail_result", args=[pending.pk])).content.decode()
     assert fragment.lstrip().startswith('<section id="result-panel"')
 

@@ -57,7 +57,8 @@ def test_it_polls_and_shows_progress_while_a_batch_is_read(owner_client, owner):
     PredictionFactory(owner=owner, batch=batch, status="done")
     PredictionFactory(owner=owner, batch=batch, status="pending")
     html = owner_client.get(URL).content.decode()
-    assert f'hx-get="{reverse("predictor:history_rows")}' in html and 'hx-trigger="every 2s"' in html
+    assert f'data-live-status="{reverse("predictor:live_history")}"' in html
+    assert 'data-live-active="true"' in html
     assert "1 of 2 read" in html and 'aria-valuenow="50"' in html
     fragment = owner_client.get(reverse("predictor:history_rows")).content.decode()
     assert fragment.startswith('<div id="history-list"') and '<nav class="navbar' not in fragment
@@ -65,7 +66,8 @@ def test_it_polls_and_shows_progress_while_a_batch_is_read(owner_client, owner):
 
 def test_it_stops_polling_when_everything_is_read(owner_client, owner):
     PredictionFactory(owner=owner, status="done")
-    assert "hx-trigger" not in owner_client.get(URL).content.decode()
+    html = owner_client.get(URL).content.decode()
+    assert 'data-live-active="false"' in html and 'data-live-active="true"' not in html
 
 
 def test_it_keeps_the_query_count_constant_as_rows_grow(owner_client, owner):
