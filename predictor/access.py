@@ -13,6 +13,12 @@ def predictions_for_user(user):
     return Prediction.objects.filter(owner=user)
 
 
+def own_uploads(user):
+    """The teacher's own photos: a class upload's pages belong to their assignment's page
+    (grading.Submission.prediction, related_name "submission"), not to personal history."""
+    return predictions_for_user(user).filter(submission__isnull=True)
+
+
 def get_prediction_for_user(user, pk) -> Prediction:
     try:
         pk = uuid.UUID(str(pk))

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from predictor.access import get_prediction_for_user, predictions_for_user
+from predictor.access import get_prediction_for_user, own_uploads
 from predictor.models import Prediction
 
 IN_FLIGHT = (Prediction.Status.PENDING, Prediction.Status.PROCESSING)
@@ -68,8 +68,8 @@ def reading_json(prediction: Prediction) -> dict:
 
 
 def history_state(user) -> dict:
-    """One aggregate over the teacher's readings: new, finished or in flight anywhere."""
-    figures = predictions_for_user(user).aggregate(
+    """One aggregate over the teacher's own uploads (what history lists): new, finished or in flight."""
+    figures = own_uploads(user).aggregate(
         total=Count("pk"),
         in_flight=Count("pk", filter=Q(status__in=IN_FLIGHT)),
         created=Max("created_at"),

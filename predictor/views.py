@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from digitsight.middleware import file_too_large_message
 from predictor import services
-from predictor.access import get_prediction_for_user, predictions_for_user
+from predictor.access import get_prediction_for_user, own_uploads
 from predictor.forms import CorrectionForm, HistoryFilterForm, UploadForm
 from predictor.live import history_state
 from predictor.models import Batch, Prediction
@@ -45,7 +45,7 @@ def history_rows(request):
 
 def _history_context(request) -> dict:
     form = HistoryFilterForm(request.GET or None)
-    queryset = form.filter(_own_uploads(request.user)).only(*HISTORY_FIELDS)
+    queryset = form.filter(own_uploads(request.user)).only(*HISTORY_FIELDS)
     page = Paginator(queryset.order_by("-created_at", "-id"), 20).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     query = request.GET.copy()
@@ -58,12 +58,6 @@ def _history_context(request) -> dict:
         "query": query.urlencode(),
         "live": history_state(request.user),
     }
-
-
-def _own_uploads(user):
-    """The teacher's own photos: a class upload's pages belong to their assignment's page
-    (grading.Submission.prediction, related_name "submission"), not to personal history."""
-    return predictions_for_user(user).filter(submission__isnull=True)
 
 
 def _batches_in_flight(user) -> list[dict]:
