@@ -17,7 +17,6 @@ from grading.forms import (
     StudentForm,
 )
 from grading.models import Assignment, AudioExport, Collaborator, Submission
-from grading.tasks import build_audio_export
 
 # --- Assignments -----------------------------------------------------------------------------
 
@@ -320,8 +319,7 @@ def audio_export_create(request, pk):
     # Exporting changes no grade, so viewers may export too.
     assignment = access.get_assignment_for_user(request.user, pk)
     language = getattr(getattr(request.user, "profile", None), "language", "") or "en"
-    export = AudioExport.objects.create(assignment=assignment, requested_by=request.user, language=language)
-    transaction.on_commit(lambda: build_audio_export.delay(str(export.pk)))
+    export = services.start_audio_export(assignment, request.user, language)
     return redirect("grading:audio_export_detail", pk=pk, export_id=export.pk)
 
 

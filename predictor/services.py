@@ -8,6 +8,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 
 from predictor.models import Batch, Prediction
+from predictor.tasks import enqueue_audio, enqueue_reading
 from predictor.uploads import UploadRejected, read_upload
 
 __all__ = [
@@ -62,20 +63,6 @@ def clean_name(name: str, limit: int = 255) -> str:
     if not dot or len(extension) > 16:
         return name[:limit]
     return stem[: limit - len(extension) - 1] + "." + extension
-
-
-def enqueue_reading(prediction_id) -> None:
-    """Queue the reading once the current transaction commits (at once outside one)."""
-    from predictor.tasks import read_prediction
-
-    # robust: a broker outage must not turn a stored upload into an error; the sweeper retries.
-    transaction.on_commit(lambda: read_prediction.delay(str(prediction_id)), robust=True)
-
-
-def enqueue_audio(prediction_id) -> None:
-    from predictor.tasks import make_prediction_audio
-
-    transaction.on_commit(lambda: make_prediction_audio.delay(str(prediction_id)), robust=True)
 
 
 def set_correction(prediction: Prediction, corrected_number: str) -> Prediction:

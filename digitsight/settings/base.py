@@ -214,6 +214,18 @@ DIGITSIGHT_READER = env.str("DIGITSIGHT_READER", default="ml.reader.get_reader")
 DIGITSIGHT_FAULT_INJECTION = env.bool("DIGITSIGHT_FAULT_INJECTION", default=False)
 # A prediction that failed this many times is marked failed by the sweeper instead of re-enqueued.
 DIGITSIGHT_MAX_ATTEMPTS = env.int("DIGITSIGHT_MAX_ATTEMPTS", default=5)
+# Deferred work (a readout, an export, a grading) still missing this long after it was due
+# had its enqueue lost (Redis down at on_commit, a worker killed holding it): the sweeper queues it
+# again. Work older than the window is given up on, so a readout no engine can make is not retried
+# for ever.
+DIGITSIGHT_LOST_AFTER_SECONDS = env.int("DIGITSIGHT_LOST_AFTER_SECONDS", default=300)
+DIGITSIGHT_SWEEP_WINDOW_SECONDS = env.int("DIGITSIGHT_SWEEP_WINDOW_SECONDS", default=7 * 24 * 3600)
+# How often beat runs the sweeps: lost work is then finished within grace + this.
+DIGITSIGHT_SWEEP_SECONDS = env.float("DIGITSIGHT_SWEEP_SECONDS", default=60.0)
 CELERY_BEAT_SCHEDULE = {
-    "sweep-stuck-predictions": {"task": "predictor.tasks.sweep_predictions", "schedule": 120.0},
+    "sweep-stuck-predictions": {
+        "task": "predictor.tasks.sweep_predictions",
+        "schedule": DIGITSIGHT_SWEEP_SECONDS,
+    },
+    "sweep-lost-grading": {"task": "grading.tasks.sweep_grading", "schedule": DIGITSIGHT_SWEEP_SECONDS},
 }
