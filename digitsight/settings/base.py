@@ -43,6 +43,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Innermost, so it sees a view's database error first: 503 and a retry message, not a 500.
+    "digitsight.errors.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "digitsight.urls"
@@ -163,6 +165,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "digitsight.errors.api_exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "uploads": env.str("DIGITSIGHT_UPLOAD_THROTTLE", default="120/minute"),
     },
