@@ -17,6 +17,7 @@ from grading.forms import (
     StudentForm,
 )
 from grading.models import Assignment, AudioExport, Collaborator, Submission
+from predictor.uploads import is_pdf_name
 
 # --- Assignments -----------------------------------------------------------------------------
 
@@ -229,7 +230,7 @@ def _boxes(submission) -> list[dict]:
 def submission_image(request, pk):
     submission = access.get_submission_for_user(request.user, pk)
     image = submission.prediction.image
-    if not image:
+    if not image or is_pdf_name(image.name):  # a PDF page not rendered yet
         raise Http404("No image.")
     response = FileResponse(image.open("rb"), content_type="image/png")
     response["Cache-Control"] = "private, max-age=3600"

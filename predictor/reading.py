@@ -21,6 +21,7 @@ from django.utils.module_loading import import_string
 
 from predictor.models import Prediction
 from predictor.signals import prediction_finished
+from predictor.uploads import UploadRejected, is_pdf_name, render_pdf_page
 
 log = logging.getLogger(__name__)
 
@@ -116,14 +117,34 @@ def _run_reader(prediction: Prediction) -> tuple[dict, str]:
         raise EngineUnavailable(str(exc)) from exc
     with prediction.image.open("rb") as handle:
         data = handle.read()
+    if is_pdf_name(prediction.image.name):
+        data = _render_page(prediction, data)
     inject_fault(prediction.pk)
     return reader.read(data), str(getattr(reader, "model_version", ""))
+
+
+def _render_page(prediction: Prediction, pdf: bytes) -> bytes:
+    """Render this prediction's page of its stored PDF, keep the PNG, let go of the PDF."""
+    from django.core.files.base import ContentFile
+
+    page = render_pdf_page(pdf, prediction.page or 1)
+    field = prediction.image
+    pdf_name, storage = field.name, field.storage
+    png_name = storage.save(field.field.generate_filename(prediction, "page.png"), ContentFile(page.png))
+    moved = Prediction.objects.filter(pk=prediction.pk, image=pdf_name).update(
+        image=png_name, width=page.width, height=page.height
+    )
+    if not moved:  # a concurrent run rendered it first
+        storage.delete(png_name)
+    if not Prediction.objects.filter(image=pdf_name).exists():
+        storage.delete(pdf_name)  # the last page rendered: nothing refers to the PDF now
+    return page.png
 
 
 def _failure_message(exc: Exception) -> str:
     from ml.reader import UnreadableImage
 
-    if isinstance(exc, UnreadableImage):
+    if isinstance(exc, (UnreadableImage, UploadRejected)):
         return str(exc) or "The image could not be read."
     if isinstance(exc, EngineUnavailable):
         log.error("reader unavailable: %s", exc)

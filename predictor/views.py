@@ -19,6 +19,7 @@ from predictor.access import get_prediction_for_user, predictions_for_user
 from predictor.forms import CorrectionForm, HistoryFilterForm, UploadForm
 from predictor.models import Batch, Prediction
 from predictor.presenters import detail_context
+from predictor.uploads import is_pdf_name
 
 IN_FLIGHT = (Prediction.Status.PENDING, Prediction.Status.PROCESSING)
 HISTORY_FIELDS = (
@@ -159,6 +160,8 @@ def audio_response(prediction: Prediction, request):
 
 
 def image_response(prediction: Prediction, request):
+    if is_pdf_name(prediction.image.name):
+        raise Http404("This PDF page is still being prepared; try again in a moment.")
     return _file_response(prediction.image, "image/png", _download_name(prediction, "png"), request)
 
 

@@ -196,6 +196,9 @@ DIGITSIGHT_MAX_UPLOAD_BYTES = env.int("DIGITSIGHT_MAX_UPLOAD_BYTES", default=15 
 DIGITSIGHT_MAX_REQUEST_BYTES = env.int("DIGITSIGHT_MAX_REQUEST_BYTES", default=200 * 1024 * 1024)
 DIGITSIGHT_MAX_PIXELS = env.int("DIGITSIGHT_MAX_PIXELS", default=40_000_000)
 DIGITSIGHT_MAX_PDF_PAGES = env.int("DIGITSIGHT_MAX_PDF_PAGES", default=50)
+# A PDF page is rendered at 200 dpi, scaled down to fit this: a 200x200-inch page (legal in PDF)
+# would otherwise cost the worker seconds per page for pixels no handwriting needs.
+DIGITSIGHT_MAX_PDF_PAGE_PIXELS = env.int("DIGITSIGHT_MAX_PDF_PAGE_PIXELS", default=16_000_000)
 DIGITSIGHT_REVIEW_THRESHOLD = env.float("DIGITSIGHT_REVIEW_THRESHOLD", default=0.9)
 DIGITSIGHT_STUCK_AFTER_SECONDS = env.int("DIGITSIGHT_STUCK_AFTER_SECONDS", default=600)
 # "auto": gTTS, falling back to the offline engine; "offline": never call Google.

@@ -63,3 +63,81 @@ def test_it_says_no_pages_even_after_a_damaged_pdf():
         uploads.read_upload(SimpleUploadedFile("bad.pdf", b"%PDF-1.4\n" + b"\x00garbage" * 50))
     with pytest.raises(uploads.UploadRejected, match="The PDF has no pages."):
         uploads.read_upload(SimpleUploadedFile("e.pdf", images.empty_pdf()))
+
+
+def huge_pages(count: int, inches: int = 200) -> bytes:
+    """Pages as big as PDF allows (200 x 200 inches): within every documented upload limit."""
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument.new()
+    for _ in range(count):
+        document.new_page(inches * 72, inches * 72)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def test_it_accepts_50_huge_pages_without_rendering_one_in_the_request(api, settings, no_rendering):
+    # It held a gunicorn worker for 40 s: the request now only counts and measures the pages.
+    response = api.post("/api/predictions/", {"image": SimpleUploadedFile("poster.pdf", huge_pages(50))})
+    assert response.status_code == 202, response.content[:300]
+    body = response.json()
+    assert [p["page"] for p in body["predictions"]] == list(range(1, 51))
+    assert {p["status"] for p in body["predictions"]} == {"pending"}
+    [stored] = stored_files(settings)  # the PDF, once, for all 50 pages
+    assert stored.suffix == ".pdf" and Prediction.objects.filter(image__endswith=".pdf").count() == 50
+
+
+def test_it_renders_each_page_in_the_worker_at_a_bounded_scale(
+    owner, settings, django_capture_on_commit_callbacks
+):
+    from PIL import Image
+
+    from predictor.services import create_predictions
+
+    settings.DIGITSIGHT_MAX_PDF_PAGE_PIXELS = 2_000_000
+    with django_capture_on_commit_callbacks(execute=True):
+        pages = create_predictions(owner, SimpleUploadedFile("poster.pdf", huge_pages(2)))
+    for prediction in pages:
+        prediction.refresh_from_db()
+        assert prediction.status == "done", prediction.error
+        image = Image.open(prediction.image.open("rb"))
+        assert image.format == "PNG" and image.size == (prediction.width, prediction.height)
+        assert 1_900_000 < image.width * image.height <= 2_000_000
+    # Both pages rendered: nothing refers to the PDF any more, so it is gone.
+    assert sorted(p.suffix for p in stored_files(settings) if p.suffix != ".wav") == [".png", ".png"]
+
+
+def test_it_fails_a_page_whose_stored_pdf_went_bad_with_a_clear_message(
+    owner, settings, django_capture_on_commit_callbacks
+):
+    from predictor.services import create_predictions
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        [prediction] = create_predictions(owner, SimpleUploadedFile("scan.pdf", images.pdf(pages=1)))
+    with prediction.image.storage.open(prediction.image.name, "wb") as handle:
+        handle.write(b"%PDF-1.4\n" + b"\x00garbage" * 50)
+    for callback in callbacks:
+        callback()
+    prediction.refresh_from_db()
+    assert prediction.status == "failed" and "The PDF is damaged" in prediction.error
+
+
+def test_it_waits_for_the_page_before_serving_its_image(api, owner_client, no_rendering):
+    response = api.post("/api/predictions/", {"image": SimpleUploadedFile("scan.pdf", images.pdf(pages=1))})
+    pk = response.json()["id"]
+    assert api.get(f"/api/predictions/{pk}/image/").status_code == 404
+    assert owner_client.get(f"/predictions/{pk}/image/").status_code == 404
+
+
+def test_it_deletes_the_shared_pdf_with_its_last_page(
+    api, settings, no_rendering, django_capture_on_commit_callbacks
+):
+    response = api.post("/api/predictions/", {"image": SimpleUploadedFile("scan.pdf", images.pdf(pages=2))})
+    first, second = (p["id"] for p in response.json()["predictions"])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert api.delete(f"/api/predictions/{first}/").status_code == 204
+    assert len(stored_files(settings)) == 1  # the other page still needs it
+    with django_capture_on_commit_callbacks(execute=True):
+        assert api.delete(f"/api/predictions/{second}/").status_code == 204
+    assert stored_files(settings) == []
