@@ -1,6 +1,8 @@
 """Redis down when deferred work is queued: nothing is lost, the sweeper and a real worker finish it."""
 
 import datetime
+import os
+import signal
 import time
 
 import pytest
@@ -75,3 +77,31 @@ def test_it_keeps_an_audio_export_requested_during_the_outage_and_builds_it_afte
     assert grading_tasks.sweep(now=timezone.now() + LATER)["exports"] == 1
     done = wait_for(lambda: AudioExport.objects.filter(pk=export.pk, status="done").first(), 90)
     assert done and done.file, worker.log()
+
+
+def slow_espeak(tmp_path) -> tuple:
+    """An espeak-ng first on PATH that says when it starts, then waits while `slow` exists."""
+    bin_dir, started, slow = tmp_path / "bin", tmp_path / "speaking", tmp_path / "slow"
+    bin_dir.mkdir()
+    script = bin_dir / "espeak-ng"
+    wait = f'while [ -e "{slow}" ]; do sleep 0.1; done'
+    script.write_text(f'#!/bin/sh\ntouch "{started}"\n{wait}\nexec /usr/bin/espeak-ng "$@"\n')
+    script.chmod(0o755)
+    slow.touch()
+    return bin_dir, started, slow
+
+
+def test_it_makes_the_readout_whose_worker_was_killed_while_speaking(start_worker, owner, tmp_path):
+    bin_dir, started, slow = slow_espeak(tmp_path)
+    first = start_worker(PATH=f"{bin_dir}:{os.environ['PATH']}")
+    prediction = PredictionFactory(owner=owner, done=True, finished_at=timezone.now())
+    predictor_tasks.enqueue_audio(prediction.pk)
+    assert wait_for(started.exists, 60), first.log()
+    first.kill(signal.SIGKILL)  # holding the unacked message: it would come back only after 900 s
+    slow.unlink()
+    assert not with_audio(prediction.pk)
+
+    second = start_worker()
+    assert predictor_tasks.sweep(now=timezone.now() + LATER)["audio"] == 1
+    done = wait_for(lambda: with_audio(prediction.pk), 90)
+    assert done and done.audio_engine == "espeak-ng", second.log()
