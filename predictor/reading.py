@@ -128,9 +128,9 @@ def _render_page(prediction: Prediction, pdf: bytes) -> bytes:
     from django.core.files.base import ContentFile
 
     page = render_pdf_page(pdf, prediction.page or 1)
-    field = prediction.image
-    pdf_name, storage = field.name, field.storage
-    png_name = storage.save(field.field.generate_filename(prediction, "page.png"), ContentFile(page.png))
+    image = prediction.image
+    pdf_name, storage = image.name, image.storage
+    png_name = storage.save(image.field.generate_filename(prediction, "page.png"), ContentFile(page.png))
     moved = Prediction.objects.filter(pk=prediction.pk, image=pdf_name).update(
         image=png_name, width=page.width, height=page.height
     )
