@@ -141,3 +141,48 @@ def test_it_deletes_the_shared_pdf_with_its_last_page(
     with django_capture_on_commit_callbacks(execute=True):
         assert api.delete(f"/api/predictions/{second}/").status_code == 204
     assert stored_files(settings) == []
+
+
+def encrypted_pdf() -> bytes:
+    """A one-page PDF behind the standard security handler, whose password nobody gave us."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>",
+        b"<< /Filter /Standard /V 1 /R 2 /O <" + b"11" * 32 + b"> /U <" + b"22" * 32 + b"> /P -44 >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size 5 /Root 1 0 R /Encrypt 4 0 R /ID [<%s> <%s>] >>\n" % (b"ab" * 16, b"ab" * 16)
+    out += b"startxref\n%d\n%%%%EOF\n" % xref
+    return bytes(out)
+
+
+def test_it_refuses_an_encrypted_pdf_in_the_request_with_a_clear_400(api, settings, no_rendering):
+    response = api.post("/api/predictions/", {"image": SimpleUploadedFile("locked.pdf", encrypted_pdf())})
+    assert response.status_code == 400
+    assert "password-protected" in response.json()["image"][0]
+    assert not Prediction.objects.exists() and not stored_files(settings)
+
+
+def test_it_refuses_a_bad_pdf_in_a_class_upload_and_keeps_the_good_one(
+    owner, owner_client, settings, no_rendering
+):
+    from grading.models import Submission
+    from tests.grading.factories import AssignmentFactory
+
+    assignment = AssignmentFactory(owner=owner)
+    files = [
+        SimpleUploadedFile("locked.pdf", encrypted_pdf()),
+        SimpleUploadedFile("ok.pdf", images.pdf(pages=2)),
+    ]
+    response = owner_client.post(f"/assignments/{assignment.pk}/upload/", {"pages": files}, follow=True)
+    assert "locked.pdf: The PDF is password-protected" in response.content.decode()
+    assert Submission.objects.filter(assignment=assignment).count() == 2  # both pages of ok.pdf
+    assert [p.suffix for p in stored_files(settings)] == [".pdf"]  # stored once, rendered by the worker
