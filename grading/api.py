@@ -31,6 +31,7 @@ class AssignmentList(generics.ListCreateAPIView):
 
 
 class AssignmentDetail(generics.RetrieveUpdateDestroyAPIView):
+    shared_with_roles = True  # a write beyond the collaborator's role is a 403 (schema)
     serializer_class = AssignmentSerializer
     http_method_names = ["get", "patch", "delete", "head", "options"]
 
@@ -46,6 +47,7 @@ class AssignmentDetail(generics.RetrieveUpdateDestroyAPIView):
 
 
 class SubmissionList(generics.ListCreateAPIView):
+    shared_with_roles = True  # a write beyond the collaborator's role is a 403 (schema)
     serializer_class = SubmissionSerializer
     parser_classes = [MultiPartParser, FormParser]
     throttle_scope = "uploads"
@@ -84,6 +86,8 @@ class SubmissionList(generics.ListCreateAPIView):
 
 
 class SubmissionDetail(APIView):
+    shared_with_roles = True  # a write beyond the collaborator's role is a 403 (schema)
+
     @extend_schema(responses=SubmissionSerializer)
     def get(self, request, pk):
         return Response(SubmissionSerializer(access.get_submission_for_user(request.user, pk)).data)
@@ -115,6 +119,7 @@ class SubmissionDetail(APIView):
 
 
 class CollaboratorList(generics.ListCreateAPIView):
+    shared_with_roles = True  # a write beyond the collaborator's role is a 403 (schema)
     serializer_class = CollaboratorSerializer
     pagination_class = None
 
@@ -139,6 +144,10 @@ class CollaboratorList(generics.ListCreateAPIView):
 
 
 class CollaboratorDetail(APIView):
+    shared_with_roles = True  # a write beyond the collaborator's role is a 403 (schema)
+    # PATCH validates a whole RoleSerializer: `role` is required (digitsight.schema).
+    patch_is_partial = False
+
     def share(self, request, pk, user_id, manage=True):
         assignment = access.get_assignment_for_user(request.user, pk, manage=manage)
         share = (

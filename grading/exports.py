@@ -9,6 +9,7 @@ import zipfile
 from urllib.parse import quote
 
 from django.core.files.base import ContentFile
+from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -78,7 +79,7 @@ def grades_csv(assignment: Assignment) -> str:
 
 
 def build_audio_export(export_id) -> AudioExport | None:
-    """Make every graded student's readout and store them in one ZIP. Safe to run twice."""
+    """Make every graded student's readout and store them in one ZIP. Safe to run twice at once."""
     export = AudioExport.objects.select_related("assignment").filter(pk=export_id).first()
     if export is None or export.status == AudioExport.Status.DONE:
         return export
@@ -86,14 +87,25 @@ def build_audio_export(export_id) -> AudioExport | None:
         data = _audio_zip(export.assignment, export.language)
     except Exception as exc:  # a failed export must say why instead of spinning forever
         log.exception("audio export %s failed", export_id)
-        export.status, export.error = AudioExport.Status.FAILED, f"{type(exc).__name__}: {exc}"[:1000]
-    else:
-        name = f"{slugify(export.assignment.title) or 'assignment'}-readouts.zip"
-        export.file.save(name, ContentFile(data), save=False)
-        export.status, export.error = AudioExport.Status.DONE, ""
-    export.finished_at = timezone.now()
-    export.save()
-    return export
+        return _store_export(export, None, f"{type(exc).__name__}: {exc}"[:1000])
+    return _store_export(export, data, "")
+
+
+def _store_export(export: AudioExport, data: bytes | None, error: str) -> AudioExport:
+    # The sweeper may have queued a second build of a slow export: the first to finish wins.
+    with transaction.atomic():
+        locked = AudioExport.objects.select_for_update().select_related("assignment").get(pk=export.pk)
+        if locked.status == AudioExport.Status.DONE:
+            return locked
+        if data is None:
+            locked.status, locked.error = AudioExport.Status.FAILED, error
+        else:
+            name = f"{slugify(locked.assignment.title) or 'assignment'}-readouts.zip"
+            locked.file.save(name, ContentFile(data), save=False)
+            locked.status, locked.error = AudioExport.Status.DONE, ""
+        locked.finished_at = timezone.now()
+        locked.save()
+    return locked
 
 
 def _audio_zip(assignment: Assignment, language: str) -> bytes:

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from grading import scoring
-from grading.models import Assignment, Submission
+from grading.models import Assignment, AudioExport, Submission
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +72,22 @@ def add_class_pages(assignment, uploaded_by, files) -> tuple[list[Submission], l
         except UploadRejected as exc:
             errors.append(f"{uploaded.name}: {exc}")
     return submissions, errors
+
+
+# --- Exports -------------------------------------------------------------------------------
+
+
+def start_audio_export(assignment: Assignment, requested_by, language: str) -> AudioExport:
+    """Store the export row and queue its build once committed; the sweeper covers a lost enqueue."""
+    # Imported here: grading.tasks imports this module for the tasks' work.
+    from grading.tasks import enqueue_audio_export
+
+    with transaction.atomic():
+        export = AudioExport.objects.create(
+            assignment=assignment, requested_by=requested_by, language=language
+        )
+        enqueue_audio_export(export.pk)
+    return export
 
 
 # --- Grading -------------------------------------------------------------------------------

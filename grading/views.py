@@ -21,8 +21,8 @@ from grading.forms import (
 )
 from grading.live import assignment_state
 from grading.models import Assignment, AudioExport, Collaborator, Submission
-from grading.tasks import build_audio_export
 from predictor.upload_handlers import oversized_files
+from predictor.uploads import is_pdf_name
 
 # --- Assignments -----------------------------------------------------------------------------
 
@@ -240,7 +240,7 @@ def _boxes(submission) -> list[dict]:
 def submission_image(request, pk):
     submission = access.get_submission_for_user(request.user, pk)
     image = submission.prediction.image
-    if not image:
+    if not image or is_pdf_name(image.name):  # a PDF page not rendered yet
         raise Http404("No image.")
     response = FileResponse(image.open("rb"), content_type="image/png")
     response["Cache-Control"] = "private, max-age=3600"
@@ -330,8 +330,7 @@ def audio_export_create(request, pk):
     # An export makes a readout per student (gTTS calls, a stored ZIP): a write, not a read.
     assignment = access.get_assignment_for_user(request.user, pk, write=True)
     language = getattr(getattr(request.user, "profile", None), "language", "") or "en"
-    export = AudioExport.objects.create(assignment=assignment, requested_by=request.user, language=language)
-    transaction.on_commit(lambda: build_audio_export.delay(str(export.pk)))
+    export = services.start_audio_export(assignment, request.user, language)
     return redirect("grading:audio_export_detail", pk=pk, export_id=export.pk)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from celery.exceptions import SoftTimeLimitExceeded
@@ -20,6 +21,7 @@ from django.utils.module_loading import import_string
 
 from predictor.models import Prediction
 from predictor.signals import prediction_finished
+from predictor.uploads import UploadRejected, is_pdf_name, render_pdf_page
 
 log = logging.getLogger(__name__)
 
@@ -115,14 +117,34 @@ def _run_reader(prediction: Prediction) -> tuple[dict, str]:
         raise EngineUnavailable(str(exc)) from exc
     with prediction.image.open("rb") as handle:
         data = handle.read()
+    if is_pdf_name(prediction.image.name):
+        data = _render_page(prediction, data)
     inject_fault(prediction.pk)
     return reader.read(data), str(getattr(reader, "model_version", ""))
+
+
+def _render_page(prediction: Prediction, pdf: bytes) -> bytes:
+    """Render this prediction's page of its stored PDF, keep the PNG, let go of the PDF."""
+    from django.core.files.base import ContentFile
+
+    page = render_pdf_page(pdf, prediction.page or 1)
+    image = prediction.image
+    pdf_name, storage = image.name, image.storage
+    png_name = storage.save(image.field.generate_filename(prediction, "page.png"), ContentFile(page.png))
+    moved = Prediction.objects.filter(pk=prediction.pk, image=pdf_name).update(
+        image=png_name, width=page.width, height=page.height
+    )
+    if not moved:  # a concurrent run rendered it first
+        storage.delete(png_name)
+    if not Prediction.objects.filter(image=pdf_name).exists():
+        storage.delete(pdf_name)  # the last page rendered: nothing refers to the PDF now
+    return page.png
 
 
 def _failure_message(exc: Exception) -> str:
     from ml.reader import UnreadableImage
 
-    if isinstance(exc, UnreadableImage):
+    if isinstance(exc, (UnreadableImage, UploadRejected)):
         return str(exc) or "The image could not be read."
     if isinstance(exc, EngineUnavailable):
         log.error("reader unavailable: %s", exc)
@@ -171,13 +193,10 @@ def _finish(prediction_id, token: str, fields: dict) -> str:
 
 
 def _announce(prediction: Prediction) -> None:
+    # Only facts go up from here: the task that called read() queues the readout.
     for receiver, response in prediction_finished.send_robust(sender=Prediction, prediction=prediction):
         if isinstance(response, Exception):
             log.error("prediction_finished receiver %r failed", receiver, exc_info=response)
-    if prediction.status == Prediction.Status.DONE:
-        from predictor.services import enqueue_audio
-
-        enqueue_audio(prediction.pk)
 
 
 def _jsonable(result: dict) -> dict:
@@ -230,27 +249,46 @@ def inject_fault(prediction_id) -> None:
         raise FAULTS[kind]()
 
 
-# --- Sweeper
+# --- Sweeper: finds work whose enqueue was lost; predictor.tasks.sweep queues it again.
 
 
-def sweep(now=None) -> dict:
-    """Re-enqueue predictions stuck in pending/processing; give up on those that keep failing."""
-    from predictor.services import enqueue_reading
+@dataclass
+class LostWork:
+    readings: list = field(default_factory=list)
+    audio: list = field(default_factory=list)
+    failed: int = 0
 
+
+def find_lost_work(now=None) -> LostWork:
+    """Readings stuck in pending/processing and done readings without their readout.
+
+    Readings that kept failing are marked failed here instead of being handed back.
+    """
     now = now or timezone.now()
     stale = now - timedelta(seconds=settings.DIGITSIGHT_STUCK_AFTER_SECONDS)
     stuck = Prediction.objects.filter(status=Prediction.Status.PENDING, created_at__lt=stale) | (
         Prediction.objects.filter(status=Prediction.Status.PROCESSING, started_at__lt=stale)
     )
-    counts = {"requeued": 0, "failed": 0}
+    work = LostWork(audio=_missing_audio(now))
     for pk, attempts in stuck.values_list("pk", "attempts"):
         if attempts >= settings.DIGITSIGHT_MAX_ATTEMPTS:
             _give_up(pk, attempts, stale)
-            counts["failed"] += 1
+            work.failed += 1
         else:
-            enqueue_reading(pk)
-            counts["requeued"] += 1
-    return counts
+            work.readings.append(pk)
+    return work
+
+
+def _missing_audio(now) -> list:
+    # A readout's task normally runs seconds after the reading or the correction: one still
+    # missing after the grace was lost (Redis down at on_commit, its worker killed). The window
+    # keeps a readout that can never be made (no speech engine) from being retried for ever.
+    grace = now - timedelta(seconds=settings.DIGITSIGHT_LOST_AFTER_SECONDS)
+    window = now - timedelta(seconds=settings.DIGITSIGHT_SWEEP_WINDOW_SECONDS)
+    missing = Prediction.objects.filter(
+        status=Prediction.Status.DONE, audio="", finished_at__lt=grace, finished_at__gte=window
+    )
+    return list(missing.values_list("pk", flat=True))
 
 
 def _give_up(pk, attempts: int, stale) -> None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import uuid
 
 from django.core.files.base import ContentFile
 from django.db import transaction
 
 from predictor.models import Batch, Prediction
-from predictor.uploads import UploadRejected, read_upload
+from predictor.tasks import enqueue_audio, enqueue_reading
+from predictor.uploads import UploadRejected, check_upload
 
 __all__ = [
     "UploadRejected",
@@ -29,28 +31,42 @@ def create_predictions(
 ) -> list[Prediction]:
     """Validate, store one Prediction per page and enqueue their reading. Raises UploadRejected.
 
+    A PDF is stored once, and each page's worker renders its own page from it.
     `queue`: "pages" for a class's worksheets, so that they never delay a teacher's photo.
     """
-    pages = read_upload(uploaded_file)
+    checked = check_upload(uploaded_file)
     name = clean_name(getattr(uploaded_file, "name", "") or "")
+    stored_files: list[str] = []
+    storage = Prediction._meta.get_field("image").storage
     stored: list[Prediction] = []
     try:
         with transaction.atomic():
-            for page in pages:
+            pdf_name = storage.save(pdf_path(owner), ContentFile(checked.pdf)) if checked.pdf else None
+            stored_files += [pdf_name] if pdf_name else []
+            for page in checked.pages:
                 prediction = Prediction(
                     owner=owner, batch=batch, original_name=name, page=page.page,
                     width=page.width, height=page.height,
                 )  # fmt: skip
-                prediction.image.save("page.png", ContentFile(page.png), save=False)
+                if page.png is None:
+                    prediction.image.name = pdf_name
+                else:
+                    prediction.image.save("page.png", ContentFile(page.png), save=False)
+                    stored_files.append(prediction.image.name)
                 stored.append(prediction)
                 prediction.save()
                 enqueue_reading(prediction.pk, queue=queue)
     except Exception:
-        # The rows rolled back: do not leave their image files behind.
-        for prediction in stored:
-            prediction.image.delete(save=False)
+        # The rows rolled back: do not leave their files behind.
+        for file_name in stored_files:
+            storage.delete(file_name)
         raise
     return stored
+
+
+def pdf_path(owner) -> str:
+    # Never the client's file name in the path: it is stored in original_name.
+    return f"pdfs/{owner.pk}/{uuid.uuid4().hex}.pdf"
 
 
 def clean_name(name: str, limit: int = 255) -> str:
@@ -67,24 +83,6 @@ def clean_name(name: str, limit: int = 255) -> str:
     if not dot or len(extension) > 16:
         return name[:limit]
     return stem[: limit - len(extension) - 1] + "." + extension
-
-
-def enqueue_reading(prediction_id, queue: str | None = None) -> None:
-    """Queue the reading once the current transaction commits (at once outside one).
-
-    Without `queue` the task goes where CELERY_TASK_ROUTES sends it (`photos`).
-    """
-    from predictor.tasks import read_prediction
-
-    options = {"queue": queue} if queue else {}
-    # robust: a broker outage must not turn a stored upload into an error; the sweeper retries.
-    transaction.on_commit(lambda: read_prediction.apply_async((str(prediction_id),), **options), robust=True)
-
-
-def enqueue_audio(prediction_id) -> None:
-    from predictor.tasks import make_prediction_audio
-
-    transaction.on_commit(lambda: make_prediction_audio.delay(str(prediction_id)), robust=True)
 
 
 def set_correction(prediction: Prediction, corrected_number: str) -> Prediction:
@@ -129,4 +127,10 @@ def delete_prediction(prediction: Prediction) -> None:
     names = [(f.storage, f.name) for f in files]
     with transaction.atomic():
         prediction.delete()
-        transaction.on_commit(lambda: [storage.delete(name) for storage, name in names], robust=True)
+        transaction.on_commit(lambda: [delete_unused(storage, name) for storage, name in names], robust=True)
+
+
+def delete_unused(storage, name: str) -> None:
+    # A PDF not yet rendered is shared by its pages: the last one to let go deletes it.
+    if not Prediction.objects.filter(image=name).exists():
+        storage.delete(name)

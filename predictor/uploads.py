@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import re
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -32,17 +33,42 @@ class UploadRejected(ValueError):
 
 @dataclass(frozen=True)
 class UploadedPage:
-    png: bytes
+    png: bytes | None  # None: a PDF page the worker renders (render_pdf_page) from the stored PDF
     width: int
     height: int
     page: int | None = None
 
 
-def read_upload(uploaded_file) -> list[UploadedPage]:
+@dataclass(frozen=True)
+class CheckedUpload:
+    """A valid upload: an image already cleaned, or a PDF whose pages were counted and measured."""
+
+    pages: list[UploadedPage]
+    pdf: bytes | None = None
+
+
+def check_upload(uploaded_file) -> CheckedUpload:
+    """What a web request can afford: a PDF is validated and counted, never rendered.
+
+    Rendering 50 huge pages held a gunicorn worker for 40 s; the worker renders each page instead.
+    """
     data = _read_capped(uploaded_file)
     if data.startswith(PDF_MAGIC):
-        return _read_pdf(data)
-    return [_read_image(data)]
+        return CheckedUpload(pages=_check_pdf(data), pdf=data)
+    return CheckedUpload(pages=[_read_image(data)])
+
+
+def read_upload(uploaded_file) -> list[UploadedPage]:
+    """Every page as a clean PNG, rendered now (tests and tools; the web uses check_upload)."""
+    checked = check_upload(uploaded_file)
+    if checked.pdf is None:
+        return checked.pages
+    return [render_pdf_page(checked.pdf, page.page) for page in checked.pages]
+
+
+def is_pdf_name(name: str) -> bool:
+    """A stored PDF waiting for its pages to be rendered, not a page image yet."""
+    return (name or "").lower().endswith(".pdf")
 
 
 def _read_capped(uploaded_file) -> bytes:
@@ -133,7 +159,20 @@ def _flatten(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
-def _read_pdf(data: bytes) -> list[UploadedPage]:
+def _check_pdf(data: bytes) -> list[UploadedPage]:
+    with _open_pdf(data) as pdf:
+        count = len(pdf)
+        cap = settings.DIGITSIGHT_MAX_PDF_PAGES
+        if count == 0:
+            raise UploadRejected("The PDF has no pages.")
+        if count > cap:
+            raise UploadRejected(f"The PDF has {count} pages; the limit is {cap}. Please split it.")
+        return [_measure_page(pdf, number) for number in range(1, count + 1)]
+
+
+@contextmanager
+def _open_pdf(data: bytes):
+    """The PdfDocument, closed after use; a file PDFium refuses is the teacher's message."""
     import pypdfium2 as pdfium
 
     try:
@@ -141,9 +180,29 @@ def _read_pdf(data: bytes) -> list[UploadedPage]:
     except pdfium.PdfiumError as exc:
         raise UploadRejected(_pdf_error(exc, data)) from exc
     try:
-        return _render_pages(pdf)
+        yield pdf
     finally:
         pdf.close()
+
+
+def _measure_page(pdf, number: int) -> UploadedPage:
+    # Loading a page object reads its size without drawing it; a damaged one fails here already.
+    try:
+        width_pt, height_pt = pdf[number - 1].get_size()
+    except Exception as exc:
+        raise UploadRejected(f"Page {number} of the PDF cannot be rendered.") from exc
+    if width_pt < 1 or height_pt < 1:
+        raise UploadRejected(f"Page {number} of the PDF has no size.")
+    scale = _render_scale(width_pt, height_pt)
+    return UploadedPage(png=None, width=round(width_pt * scale), height=round(height_pt * scale), page=number)
+
+
+def render_pdf_page(data: bytes, number: int) -> UploadedPage:
+    """Page `number` (1-based) of a checked PDF as a clean PNG; UploadRejected if it cannot be drawn."""
+    with _open_pdf(data) as pdf:
+        if not 1 <= number <= len(pdf):
+            raise UploadRejected(f"The PDF has no page {number}.")
+        return _render_page(pdf, number)
 
 
 EMPTY_PAGE_TREE = re.compile(rb"/Count\s*0\b")
@@ -161,26 +220,19 @@ def _pdf_error(exc, data: bytes) -> str:
     return "The PDF is damaged and cannot be read."
 
 
-def _render_pages(pdf) -> list[UploadedPage]:
-    count = len(pdf)
-    cap = settings.DIGITSIGHT_MAX_PDF_PAGES
-    if count == 0:
-        raise UploadRejected("The PDF has no pages.")
-    if count > cap:
-        raise UploadRejected(f"The PDF has {count} pages; the limit is {cap}. Please split it.")
-    return [_render_page(pdf, index + 1) for index in range(count)]
+def _render_scale(width_pt: float, height_pt: float) -> float:
+    # Huge page sizes are legal in PDF: shrink the rendering to fit the pixel cap.
+    scale = PDF_DPI / 72
+    cap = min(settings.DIGITSIGHT_MAX_PDF_PAGE_PIXELS, settings.DIGITSIGHT_MAX_PIXELS)
+    fit = (cap / max(width_pt * height_pt * scale * scale, 1)) ** 0.5
+    return scale * min(1.0, fit * 0.99)
 
 
 def _render_page(pdf, number: int) -> UploadedPage:
     # A damaged page object fails on load, not only on render: both are the file's fault.
     try:
         page = pdf[number - 1]
-        width_pt, height_pt = page.get_size()
-        scale = PDF_DPI / 72
-        # Huge page sizes are legal in PDF: shrink the rendering to fit the pixel cap.
-        fit = (settings.DIGITSIGHT_MAX_PIXELS / max(width_pt * height_pt * scale * scale, 1)) ** 0.5
-        scale *= min(1.0, fit * 0.99)
-        image = page.render(scale=scale, grayscale=False).to_pil()
+        image = page.render(scale=_render_scale(*page.get_size()), grayscale=False).to_pil()
     except Exception as exc:
         raise UploadRejected(f"Page {number} of the PDF cannot be rendered.") from exc
     return _page_from(image, page=number)

@@ -22,6 +22,7 @@ from predictor.live import history_state
 from predictor.models import Batch, Prediction
 from predictor.presenters import detail_context
 from predictor.upload_handlers import oversized_files
+from predictor.uploads import is_pdf_name
 
 IN_FLIGHT = (Prediction.Status.PENDING, Prediction.Status.PROCESSING)
 HISTORY_FIELDS = (
@@ -173,6 +174,8 @@ def audio_response(prediction: Prediction, request):
 
 
 def image_response(prediction: Prediction, request):
+    if is_pdf_name(prediction.image.name):
+        raise Http404("This PDF page is still being prepared; try again in a moment.")
     return _file_response(prediction.image, "image/png", _download_name(prediction, "png"), request)
 
 

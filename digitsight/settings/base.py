@@ -43,6 +43,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Innermost, so it sees a view's database error first: 503 and a retry message, not a 500.
+    "digitsight.errors.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "digitsight.urls"
@@ -179,7 +181,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "digitsight.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "digitsight.errors.api_exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "uploads": env.str("DIGITSIGHT_UPLOAD_THROTTLE", default="120/minute"),
     },
@@ -189,6 +192,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Read handwritten numbers and grade worksheets.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Request bodies get their own components: read-only fields are not asked for, write-only
+    # ones not promised back, and a request field's minimum length never constrains a response.
+    "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -210,6 +216,9 @@ DIGITSIGHT_MAX_UPLOAD_BYTES = env.int("DIGITSIGHT_MAX_UPLOAD_BYTES", default=15 
 DIGITSIGHT_MAX_REQUEST_BYTES = env.int("DIGITSIGHT_MAX_REQUEST_BYTES", default=200 * 1024 * 1024)
 DIGITSIGHT_MAX_PIXELS = env.int("DIGITSIGHT_MAX_PIXELS", default=40_000_000)
 DIGITSIGHT_MAX_PDF_PAGES = env.int("DIGITSIGHT_MAX_PDF_PAGES", default=50)
+# A PDF page is rendered at 200 dpi, scaled down to fit this: a 200x200-inch page (legal in PDF)
+# would otherwise cost the worker seconds per page for pixels no handwriting needs.
+DIGITSIGHT_MAX_PDF_PAGE_PIXELS = env.int("DIGITSIGHT_MAX_PDF_PAGE_PIXELS", default=16_000_000)
 DIGITSIGHT_REVIEW_THRESHOLD = env.float("DIGITSIGHT_REVIEW_THRESHOLD", default=0.9)
 DIGITSIGHT_STUCK_AFTER_SECONDS = env.int("DIGITSIGHT_STUCK_AFTER_SECONDS", default=600)
 # "auto": gTTS, falling back to the offline engine; "offline": never call Google.
@@ -231,6 +240,18 @@ DIGITSIGHT_READER = env.str("DIGITSIGHT_READER", default="ml.reader.get_reader")
 DIGITSIGHT_FAULT_INJECTION = env.bool("DIGITSIGHT_FAULT_INJECTION", default=False)
 # A prediction that failed this many times is marked failed by the sweeper instead of re-enqueued.
 DIGITSIGHT_MAX_ATTEMPTS = env.int("DIGITSIGHT_MAX_ATTEMPTS", default=5)
+# Deferred work (a readout, an export, a grading) still missing this long after it was due
+# had its enqueue lost (Redis down at on_commit, a worker killed holding it): the sweeper queues it
+# again. Work older than the window is given up on, so a readout no engine can make is not retried
+# for ever.
+DIGITSIGHT_LOST_AFTER_SECONDS = env.int("DIGITSIGHT_LOST_AFTER_SECONDS", default=300)
+DIGITSIGHT_SWEEP_WINDOW_SECONDS = env.int("DIGITSIGHT_SWEEP_WINDOW_SECONDS", default=7 * 24 * 3600)
+# How often beat runs the sweeps: lost work is then finished within grace + this.
+DIGITSIGHT_SWEEP_SECONDS = env.float("DIGITSIGHT_SWEEP_SECONDS", default=60.0)
 CELERY_BEAT_SCHEDULE = {
-    "sweep-stuck-predictions": {"task": "predictor.tasks.sweep_predictions", "schedule": 120.0},
+    "sweep-stuck-predictions": {
+        "task": "predictor.tasks.sweep_predictions",
+        "schedule": DIGITSIGHT_SWEEP_SECONDS,
+    },
+    "sweep-lost-grading": {"task": "grading.tasks.sweep_grading", "schedule": DIGITSIGHT_SWEEP_SECONDS},
 }

@@ -37,7 +37,7 @@ def web_server(start_worker, settings, tmp_path):
 def _up(url) -> bool:
     try:
         return requests.get(f"{url}/api/schema/", timeout=2).status_code < 500
-    except requests.ConnectionError:
+    except (requests.ConnectionError, requests.Timeout):  # not up yet, or its first answer is slow
         return False
 
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from predictor.models import Prediction
-from predictor.reading import sweep
+from predictor.tasks import sweep
 from tests.factories import token_client
 from tests.live_worker import wait_for
 from tests.predictor import images

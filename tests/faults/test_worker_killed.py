@@ -7,8 +7,8 @@ import time
 import pytest
 
 from predictor.models import Prediction
-from predictor.reading import sweep
 from predictor.services import enqueue_reading
+from predictor.tasks import sweep
 from tests.faults.conftest import logs
 from tests.live_worker import wait_for
 from tests.predictor.factories import PredictionFactory

@@ -10,6 +10,7 @@ import requests
 import responses
 
 from predictor import audio, reading
+from predictor.tasks import read_prediction
 from tests.predictor.factories import PredictionFactory
 
 GTTS_URL = "https://translate.google.com/_/TranslateWebserverUi/data/batchexecute"
@@ -96,7 +97,7 @@ def test_it_stores_the_gtts_mp3_on_the_prediction(online, owner, django_capture_
     responses.post(GTTS_URL, body=gtts_body())
     prediction = PredictionFactory(owner=owner)
     with django_capture_on_commit_callbacks(execute=True):
-        reading.read(prediction.pk)
+        read_prediction.delay(str(prediction.pk))  # the task queues the readout
     prediction.refresh_from_db()
     assert (prediction.audio_engine, prediction.audio_language) == ("gtts", "en")
     assert prediction.audio.name.endswith(".mp3") and prediction.audio.read() == FAKE_MP3
@@ -108,7 +109,7 @@ def test_it_stores_offline_audio_when_google_fails(online, owner, django_capture
     responses.post(GTTS_URL, status=500)
     prediction = PredictionFactory(owner=owner)
     with django_capture_on_commit_callbacks(execute=True):
-        reading.read(prediction.pk)
+        read_prediction.delay(str(prediction.pk))  # the task queues the readout
     prediction.refresh_from_db()
     assert prediction.status == "done" and prediction.audio_engine == "espeak-ng"
     assert wav_seconds(prediction.audio.read()) > 0

@@ -121,7 +121,7 @@ def test_it_speaks_in_the_owners_language(owner, django_capture_on_commit_callba
     owner.profile.save()
     prediction = PredictionFactory(owner=owner)
     with django_capture_on_commit_callbacks(execute=True):
-        reading.read(prediction.pk)
+        read_prediction.delay(str(prediction.pk))  # the task queues the readout
     prediction.refresh_from_db()
     assert prediction.audio_language == "fr"
     assert reading.readout_for(prediction, "fr").startswith("Le nombre est")

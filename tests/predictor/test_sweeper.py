@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from digitsight.celery import app
 from predictor.models import Prediction
-from predictor.reading import sweep
+from predictor.tasks import sweep
 from tests.predictor.factories import PredictionFactory
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +28,7 @@ def test_it_requeues_only_what_is_stuck(owner, django_capture_on_commit_callback
     age(hung, created_at=LONG_AGO, started_at=LONG_AGO)
     age(busy, created_at=LONG_AGO)  # old upload, but its reading started just now
     with django_capture_on_commit_callbacks(execute=True):
-        assert sweep() == {"requeued": 2, "failed": 0}
+        assert sweep() == {"requeued": 2, "failed": 0, "audio": 0}
     statuses = dict(Prediction.objects.values_list("pk", "status"))
     assert statuses[lost.pk] == statuses[hung.pk] == "done"
     assert (statuses[fresh.pk], statuses[busy.pk]) == ("pending", "processing")
@@ -37,7 +37,7 @@ def test_it_requeues_only_what_is_stuck(owner, django_capture_on_commit_callback
 def test_it_gives_up_after_too_many_attempts(owner, settings):
     stuck = PredictionFactory(owner=owner, status="processing", attempts=settings.DIGITSIGHT_MAX_ATTEMPTS)
     age(stuck, started_at=LONG_AGO)
-    assert sweep() == {"requeued": 0, "failed": 1}
+    assert sweep() == {"requeued": 0, "failed": 1, "audio": 0}
     stuck.refresh_from_db()
     assert stuck.status == "failed" and "server problem" in stuck.error
 
