@@ -74,14 +74,20 @@ def ink_map(image: np.ndarray) -> np.ndarray:
             gray = cv2.min(gray, channel)
     else:
         gray = image
-    gray = gray.astype(np.float32)
     # Polarity needs only rough percentiles: a sample of ~20k pixels is plenty.
     step = max(1, int(np.sqrt(gray.size / 20_000)))
-    low, median, high = _percentiles(gray[::step, ::step], (1, 50, 99))
+    sample = gray[::step, ::step]
+    percentiles = _byte_percentiles if gray.dtype == np.uint8 else _percentiles
+    low, median, high = percentiles(sample, (1, 50, 99))
+    gray = gray.astype(np.float32)
     if median - low < high - median:  # the background is the dark side: light ink
         gray = 255.0 - gray
-    background = _paper(gray)
-    return np.clip(1.0 - gray / np.maximum(background, 1.0), 0.0, 1.0)
+    # In place, the same operations as clip(1 - gray / max(paper, 1), 0, 1): fewer page-sized copies.
+    ink = _paper(gray)
+    np.maximum(ink, 1.0, out=ink)
+    np.divide(gray, ink, out=ink)
+    np.subtract(1.0, ink, out=ink)
+    return np.clip(ink, 0.0, 1.0, out=ink)
 
 
 def _paper(gray: np.ndarray) -> np.ndarray:
@@ -612,6 +618,17 @@ def _centre(digit: np.ndarray) -> np.ndarray:
     shift = np.float32([[1, 0, 14 - cx], [0, 1, 14 - cy]])
     canvas = cv2.warpAffine(digit.astype(np.float32), shift, (28, 28), flags=cv2.INTER_LINEAR, borderValue=0)
     return np.clip(canvas * 255.0, 0, 255).astype(np.uint8)
+
+
+def _byte_percentiles(values: np.ndarray, qs) -> list[float]:
+    """_percentiles of uint8 values, exactly, from a histogram instead of a partition."""
+    below = np.cumsum(np.bincount(values.ravel(), minlength=256))  # values <= v, for each v
+    ranks = [q / 100 * (values.size - 1) for q in qs]
+    bounds = [(int(np.floor(r)), int(np.ceil(r))) for r in ranks]
+    # The k-th smallest value (0-based) is the first v with more than k values <= v.
+    value = {k: np.float32(np.searchsorted(below, k, side="right")) for pair in bounds for k in pair}
+    pairs = zip(ranks, bounds, strict=True)
+    return [float(value[lo] + (value[hi] - value[lo]) * (r - lo)) for r, (lo, hi) in pairs]
 
 
 def _percentiles(values: np.ndarray, qs) -> list[float]:
