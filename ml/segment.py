@@ -225,7 +225,8 @@ def remove_rules(mask: np.ndarray, ink: np.ndarray):
     thickness = max(3, rule + 4)
     bridged = cv2.morphologyEx(kept, cv2.MORPH_CLOSE, np.ones((thickness, 1), np.uint8))
     mask = kept | ((bridged | _thicker_than_rule(mask, core)) & rules)
-    return mask, ink * mask.astype(np.float32) + ink * (1 - rules) * (1 - mask), affine
+    # The ink stays where the mask is or no rule was: ink * mask + ink * (1 - rules) * (1 - mask).
+    return mask, np.where((mask > 0) | (rules == 0), ink, 0.0), affine
 
 
 def _may_hold_a_rule(flat: np.ndarray, span: int) -> bool:
@@ -253,18 +254,26 @@ def _thicker_than_rule(mask: np.ndarray, core: np.ndarray) -> np.ndarray:
     thickness[0] = np.inf
     # The erased band is the rule grown by a row each way: it takes the rule's label.
     near = cv2.dilate(labels.astype(np.float32), np.ones((3, 1), np.uint8)).astype(np.int32)
-    return (_vertical_runs(mask) > thickness[near] + 3).astype(np.uint8)
+    # Away from every rule the bar is infinite: compare only inside the bands.
+    band = near > 0
+    thick = np.zeros(mask.shape, np.uint8)
+    thick[band] = _vertical_runs(mask)[band] > thickness[near[band]] + 3
+    return thick
 
 
 def _vertical_runs(mask: np.ndarray) -> np.ndarray:
     """For every ink pixel, the length of the vertical run of ink it lies in."""
-    rows = np.arange(1, mask.shape[0] + 1, dtype=np.int32)[:, None]
-    ink = mask > 0
-
-    def ending_here(on):  # run length from the last gap above, per pixel
-        return rows - np.maximum.accumulate(np.where(on, 0, rows), axis=0)
-
-    return np.where(ink, ending_here(ink) + ending_here(ink[::-1])[::-1] - 1, 0)
+    # Columns laid end to end with a gap between them: one flat pass finds every run.
+    h, w = mask.shape
+    columns = np.zeros((w, h + 2), np.int8)
+    columns[:, 1:-1] = (mask > 0).T
+    flat = columns.ravel()
+    edges = np.diff(flat)  # +1 where a run starts, -1 just after it ends
+    starts = np.flatnonzero(edges == 1)
+    lengths = np.flatnonzero(edges == -1) - starts
+    runs = np.zeros((w, h + 2), np.int32)
+    runs.ravel()[flat.view(bool)] = np.repeat(lengths, lengths)
+    return np.ascontiguousarray(runs[:, 1:-1].T)
 
 
 def _rule_thickness(rules: np.ndarray) -> int:
