@@ -522,17 +522,19 @@ def _distinct_cuts(paths: np.ndarray, cost: np.ndarray, useful: np.ndarray, spac
 
 def _seam_costs(local: np.ndarray) -> np.ndarray:
     """(rows, anchors, offsets) cost of the cheapest path from the top row to each cell."""
-    totals = np.empty_like(local)
+    # An infinite column either side stands for the missing neighbour at the band's edges.
+    # min(a + d, b + d) == min(a, b) + d in floating point (rounding is monotonic), so
+    # each row costs four array operations.
+    rows, anchors, offsets = local.shape
+    framed = np.full((rows, anchors, offsets + 2), np.inf, local.dtype)
+    totals = framed[:, :, 1:-1]
     totals[0] = local[0]
-    from_left = np.full_like(local[0], np.inf)
-    from_right = np.full_like(local[0], np.inf)
     best = np.empty_like(local[0])
-    for r in range(1, len(local)):
-        prev = totals[r - 1]
-        np.add(prev[:, :-1], SEAM_DRIFT, out=from_left[:, 1:])
-        np.add(prev[:, 1:], SEAM_DRIFT, out=from_right[:, :-1])
-        np.minimum(from_left, from_right, out=best)
-        np.minimum(prev, best, out=best)
+    for r in range(1, rows):
+        prev = framed[r - 1]
+        np.minimum(prev[:, :-2], prev[:, 2:], out=best)
+        np.add(best, SEAM_DRIFT, out=best)
+        np.minimum(prev[:, 1:-1], best, out=best)
         np.add(local[r], best, out=totals[r])
     return totals
 
@@ -545,11 +547,12 @@ def lattice(blob: Blob, ref_h: float) -> tuple[list[float], dict]:
     cuts, severed = seams(blob, ref_h)
     h, w = blob.mask.shape
     cols = np.arange(w)[None, :]
+    right_of = [cols >= cut[:, None] for cut in cuts]  # each cut's right side, made once
     runs = {}
     for i in range(len(cuts) - 1):
         for j in range(i + 1, len(cuts)):
             whole = i == 0 and j == len(cuts) - 1
-            region = (cols >= cuts[i][:, None]) & (cols < cuts[j][:, None])
+            region = right_of[i] & ~right_of[j]
             crop = _crop(blob, region)
             if crop is None:  # no ink between the cuts: a run that reads as nothing
                 runs[(i, j)] = None
@@ -569,14 +572,13 @@ def _crop(blob: Blob, region: np.ndarray):
     count, labels = cv2.connectedComponents(mask.view(np.uint8), connectivity=8)
     if count > 2:
         areas = np.bincount(labels.ravel(), minlength=count)[1:]
-        keep = np.r_[False, areas >= SLIVER * areas.max()]
+        keep = np.concatenate(([False], areas >= SLIVER * areas.max()))
         mask = keep[labels]
         region = region & cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
-    rows = np.flatnonzero(mask.any(axis=1))
-    cols = np.flatnonzero(mask.any(axis=0))
-    r0, r1, c0, c1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
-    soft = np.where(region, blob.soft, 0.0)[r0:r1, c0:c1]
-    return blob.x + c0, blob.y + r0, c1 - c0, r1 - r0, soft, mask[r0:r1, c0:c1]
+    c0, r0, cw, rh = cv2.boundingRect(mask.view(np.uint8))  # the box of the ink kept
+    r1, c1 = r0 + rh, c0 + cw
+    soft = np.where(region[r0:r1, c0:c1], blob.soft[r0:r1, c0:c1], 0.0)
+    return blob.x + c0, blob.y + r0, cw, rh, soft, mask[r0:r1, c0:c1]
 
 
 # ------------------------------------------------------------------ MNIST form
@@ -625,8 +627,11 @@ def _centre(digit: np.ndarray) -> np.ndarray:
         return np.zeros((28, 28), np.uint8)
     cy, cx = moments["m01"] / total, moments["m10"] / total
     shift = np.float32([[1, 0, 14 - cx], [0, 1, 14 - cy]])
-    canvas = cv2.warpAffine(digit.astype(np.float32), shift, (28, 28), flags=cv2.INTER_LINEAR, borderValue=0)
-    return np.clip(canvas * 255.0, 0, 255).astype(np.uint8)
+    canvas = cv2.warpAffine(
+        digit.astype(np.float32, copy=False), shift, (28, 28), flags=cv2.INTER_LINEAR, borderValue=0
+    )
+    np.multiply(canvas, 255.0, out=canvas)
+    return np.clip(canvas, 0, 255, out=canvas).astype(np.uint8)
 
 
 def _byte_percentiles(values: np.ndarray, qs) -> list[float]:
