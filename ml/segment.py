@@ -317,9 +317,11 @@ def find_blobs(mask: np.ndarray, ink: np.ndarray) -> list[Blob]:
         if (y1 - y0) < 0.3 * ref:
             continue  # a dash or an underline fragment
         region = labels[y0:y1, x0:x1]
-        own = np.isin(region, [b[4] for b in group])
-        grown = cv2.dilate(own.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
-        soft = np.where(grown, ink[y0:y1, x0:x1], 0.0).astype(np.float32)
+        own = region == group[0][4]
+        for piece in group[1:]:
+            own |= region == piece[4]
+        grown = cv2.dilate(own.view(np.uint8), np.ones((3, 3), np.uint8)).view(bool)
+        soft = np.where(grown, ink[y0:y1, x0:x1], 0.0).astype(np.float32, copy=False)
         blobs.append(Blob(x0, y0, x1 - x0, y1 - y0, own, soft))
     return blobs
 
