@@ -30,12 +30,14 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--per-condition", type=int, default=30)
     parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--worksheets", type=int, default=20, help="extra worksheet pages")
+    parser.add_argument("--compose-lines", type=int, default=40, help="ml.compose lines cut")
     parser.add_argument("--write", type=Path, help="write every item's digest to this JSON file")
     parser.add_argument("--check", type=Path, help="compare with a file written by --write")
     return parser.parse_args(argv)
 
 
-def corpus(per_condition: int, seed: int):
+def corpus(per_condition: int, seed: int, worksheets: int = 20):
     """(name, encoded image) pairs, the same on every run."""
     from ml import synth
 
@@ -43,7 +45,7 @@ def corpus(per_condition: int, seed: int):
     for condition in synth.CONDITIONS:
         for k in range(per_condition):
             yield f"{condition}-{k}", synth.make_sample(rng, condition).image
-    for k in range(20):
+    for k in range(worksheets):
         yield f"worksheet-extra-{k}", synth.make_sample(rng, "worksheet").image
     yield from _variants(np.random.default_rng(seed + 1))
     for path in sorted(HOSTILE.glob("*")) if HOSTILE.is_dir() else []:
@@ -115,7 +117,9 @@ def _arrays(value):
     return [np.asarray(repr(value).encode())] if value is not None else []
 
 
-def fingerprint(per_condition: int = 30, seed: int = 2024) -> dict[str, str]:
+def fingerprint(
+    per_condition: int = 30, seed: int = 2024, worksheets: int = 20, compose_lines: int = 40
+) -> dict[str, str]:
     import cv2
 
     from ml.reader import Reader, UnreadableImage
@@ -123,12 +127,12 @@ def fingerprint(per_condition: int = 30, seed: int = 2024) -> dict[str, str]:
     cv2.setNumThreads(1)
     reader = Reader()
     digests = {}
-    for name, image in corpus(per_condition, seed):
+    for name, image in corpus(per_condition, seed, worksheets):
         try:
             digests[name] = reading_digest(reader.read(image))
         except UnreadableImage as error:
             digests[name] = "unreadable: " + str(error)
-    digests.update(compose_digests())
+    digests.update(compose_digests(compose_lines))
     return digests
 
 
@@ -138,7 +142,7 @@ def total(digests: dict[str, str]) -> str:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    digests = fingerprint(args.per_condition, args.seed)
+    digests = fingerprint(args.per_condition, args.seed, args.worksheets, args.compose_lines)
     print(f"{len(digests)} items, fingerprint {total(digests)}")
     if args.write:
         args.write.write_text(json.dumps(digests, indent=1, sort_keys=True))
