@@ -450,8 +450,8 @@ def seams(blob: Blob, ref_h: float, limit: int | None = None) -> tuple[list[np.n
     edges = [np.zeros(h, np.int32), np.full(h, w, np.int32)]
     if w < NARROW_BLOB * max(h, 0.8 * ref_h) or w < 6:  # too narrow for two digits side by side
         return edges, [0.0, 0.0]
-    ink = np.maximum(blob.mask.astype(np.float32), blob.soft)
-    padded = np.pad(ink, ((0, 0), (1, 1)))
+    padded = np.zeros((h, w + 2), np.float32)
+    np.maximum(blob.mask, blob.soft, out=padded[:, 1:-1], dtype=np.float32)
     # The cut at boundary s lies between columns s-1 and s: it severs a stroke
     # only where ink lies on both sides.
     step = np.minimum(padded[:, :-1], padded[:, 1:])  # (h, w + 1)
@@ -487,7 +487,8 @@ def seams(blob: Blob, ref_h: float, limit: int | None = None) -> tuple[list[np.n
     finite = np.isfinite(cost)
     paths, cost = paths[finite], cost[finite]
     area = float(blob.mask.sum())
-    row_ink = np.pad(np.cumsum(blob.mask, axis=1), ((0, 0), (1, 0)))  # ink left of each boundary
+    row_ink = np.zeros((h, w + 1), np.intp)  # ink left of each boundary
+    np.cumsum(blob.mask, axis=1, out=row_ink[:, 1:])
     left = row_ink[np.arange(h)[None, :], np.clip(paths, 0, w)].sum(axis=1)
     useful = (left > 0.04 * area) & (left < 0.96 * area)
     spacing = max(2.0, SEAM_SPACING * ref_h)
