@@ -6,7 +6,8 @@ import json
 
 import numpy as np
 
-from ml import fingerprint, segment
+from ml import fingerprint, segment, synth
+from ml import reader as reader_module
 
 
 def test_it_reads_percentiles_of_bytes_from_a_histogram_exactly():
@@ -108,3 +109,42 @@ def test_it_fingerprints_the_readings_and_names_the_ones_that_change(
     saved.write_text(json.dumps(digests))
     assert fingerprint.main([*small, "--check", str(saved)]) == 1
     assert "changed: clean-0" in capsys.readouterr().out
+
+
+def test_it_reads_a_digit_the_same_whatever_else_is_in_its_batch(reader, clear_digits):
+    # The reader classifies a blob's runs in rounds of different sizes: this makes that exact.
+    digits = np.stack([clear_digits[d % 10][d // 10] for d in range(40)])
+    together = reader.classifier.scores(digits)
+    for start, size in ((0, 1), (3, 5), (7, 16), (20, 20)):
+        assert np.array_equal(
+            reader.classifier.scores(digits[start : start + size]), together[start : start + size]
+        )
+
+
+def test_it_reads_touching_digits_the_same_without_the_runs_that_cannot_win(
+    reader,
+    clear_digits,
+    monkeypatch,  # clear_digits: skipped where MNIST is not cached
+):
+    # Every number goes through the cuts (not the line model's sure reading) so that the lattice is used.
+    monkeypatch.setattr(reader_module, "_sure", lambda reading, group: False)
+    rng = np.random.default_rng(6)
+    photos = [synth.make_sample(rng, condition).image for condition in ("touching", "mixed") * 12]
+    read = []
+    monkeypatch.setattr(reader.classifier, "predict", _counting(reader.classifier.predict, read))
+    pruned = [reader.read(photo)["numbers"] for photo in photos]
+    pruned_crops = sum(read)
+
+    read.clear()
+    monkeypatch.setattr(reader_module, "_hopeless", lambda severed, runs, ref_h: [])
+    every_run = [reader.read(photo)["numbers"] for photo in photos]
+    assert pruned == every_run
+    assert pruned_crops < sum(read)
+
+
+def _counting(predict, counts: list):
+    def counted(digits):
+        counts.append(len(digits))
+        return predict(digits)
+
+    return counted
