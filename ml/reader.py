@@ -353,7 +353,7 @@ class Reader:
                 plans[index] = ([0.0, 0.0], {(0, 1): whole})
             else:
                 plans[index] = _lattice(blob, heights[index], whole)
-        cut = [(plans[k][0], plans[k][1], heights[k]) for k in plans if len(plans[k][0]) > 2]
+        cut = [(*plans[k], heights[k]) for k in plans if any(_unread(c) for c in plans[k][1].values())]
         self._classify([c for severed, runs, ref_h in cut for c in _promising(severed, runs, ref_h)])
         for severed, runs, ref_h in cut:
             for key in _hopeless(severed, runs, ref_h):
@@ -386,6 +386,10 @@ def _lattice(blob, ref_h: float, whole: dict | None) -> tuple[list[float], dict]
     if whole is not None and (0, last) in runs:
         crops[(0, last)] = whole
     return severed, crops
+
+
+def _unread(crop: dict | None) -> bool:
+    return crop is not None and "confidence" not in crop
 
 
 def _unread_crop(piece) -> dict | None:
@@ -458,7 +462,7 @@ def _path_values(severed: list[float], runs: dict, ref_h: float, read_only: bool
 def _promising(severed: list[float], runs: dict, ref_h: float) -> list[dict]:
     """The unread runs of the segmentation that would score best if every unread run read surely."""
     _, _, _, path = _path_values(severed, runs, ref_h)
-    return [runs[key] for key in path if runs[key] is not None and "confidence" not in runs[key]]
+    return [runs[key] for key in path if _unread(runs[key])]
 
 
 def _hopeless(severed: list[float], runs: dict, ref_h: float) -> list[tuple[int, int]]:
@@ -473,9 +477,7 @@ def _hopeless(severed: list[float], runs: dict, ref_h: float) -> list[tuple[int,
     return [
         (i, j)
         for (i, j), crop in runs.items()
-        if crop is not None
-        and "confidence" not in crop
-        and into[i] + scores[(i, j)] - CUT_COST * severed[j] + out[j] < floor - margin
+        if _unread(crop) and into[i] + scores[(i, j)] - CUT_COST * severed[j] + out[j] < floor - margin
     ]
 
 
