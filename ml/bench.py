@@ -8,11 +8,18 @@ a clean one, a worksheet) and digits per second in a warm process on one
 thread, the line model's cost per number, peak RSS, and the same digits classified by Keras
 `model.predict` one digit at a time (skipped when TensorFlow or a Keras
 model file is unavailable).
+
+Each photo's reading is also put against the JPEG decode of the same photo
+(Pillow's decode alone): the ratio of the medians is the reader's own cost
+in units of a decode, which does not depend much on how fast or busy the
+machine is. CPU time (this thread's) is printed beside wall time, since a
+shared machine inflates the wall clock. The figures name the commit.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import resource
@@ -54,6 +61,7 @@ def main(argv=None) -> dict:
     reader = Reader()
     reader.read(photos[0].image)  # warm-up: allocate tensors once
     report = {
+        "commit": _commit(),
         "model_version": reader.model_version,
         "cold_start_ms": float(np.median([c[0] for c in cold])),
         "cli_peak_rss_mb": float(max(c[1] for c in cold)),
@@ -83,18 +91,47 @@ def _cold_start(path: Path) -> tuple[float, float]:
 
 
 def _throughput(reader, samples) -> dict:
-    times, digits = [], 0
+    times, cpu, decodes, digits = [], [], [], 0
     for sample in samples:
-        started = time.perf_counter()
+        decodes.append(_decode_ms(sample.image))
+        started, started_cpu = time.perf_counter(), time.thread_time()
         result = reader.read(sample.image)
+        cpu.append((time.thread_time() - started_cpu) * 1000)
         times.append((time.perf_counter() - started) * 1000)
         digits += sum(len(n["digits"]) for n in result["numbers"])
     return {
         "photos": len(samples),
         "median_ms": float(np.median(times)),
         "p90_ms": float(np.percentile(times, 90)),
+        "cpu_median_ms": float(np.median(cpu)),
+        "decode_ms": float(np.median(decodes)),
+        "per_decode": float(np.median(cpu) / max(np.median(decodes), 1e-9)),
         "digits_per_s": digits / (sum(times) / 1000),
     }
+
+
+def _decode_ms(image: bytes) -> float:
+    """CPU time of the JPEG decode alone (Pillow, as the reader decodes, without the array copy):
+    the unit of issue 15's "per photo: N times the JPEG decode"."""
+    from PIL import Image
+
+    started = time.thread_time()
+    Image.open(io.BytesIO(image)).load()
+    return (time.thread_time() - started) * 1000
+
+
+def _commit() -> str:
+    """The commit measured, marked dirty when the work tree differs from it."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True
+        )
+    except OSError:
+        return "unknown"
+    if head.returncode != 0:
+        return "unknown"
+    return head.stdout.strip() + (" (dirty)" if dirty.stdout.strip() else "")
 
 
 def _line_model(reader) -> dict | None:
@@ -153,7 +190,7 @@ def _keras_comparison(reader, samples, count: int) -> dict | None:
 
 
 def _print(report: dict) -> None:
-    print(f"model {report['model_version']}")
+    print(f"commit {report['commit']}, model {report['model_version']}")
     print(f"CLI cold start (process start -> first result): {report['cold_start_ms']:.0f} ms")
     print(
         f"CLI peak RSS: {report['cli_peak_rss_mb']:.0f} MB; "
@@ -164,6 +201,10 @@ def _print(report: dict) -> None:
         print(
             f"{key:16s} median {row['median_ms']:.1f} ms, p90 {row['p90_ms']:.1f} ms, "
             f"{row['digits_per_s']:.0f} digits/s ({row['photos']} photos, 1 thread)"
+        )
+        print(
+            f"{'':16s} CPU median {row['cpu_median_ms']:.2f} ms = {row['per_decode']:.1f}x "
+            f"its JPEG decode ({row['decode_ms']:.3f} ms)"
         )
     if report["line_model"]:
         print(f"line model: {report['line_model']['strip_ms']:.2f} ms per 4-digit number strip")

@@ -335,6 +335,12 @@ class Reader:
         Each blob is first read whole. One that reads well enough whole
         (SURE_WHOLE) keeps that reading: no split into two or more digits
         could beat it, so its cuts are never proposed nor classified.
+
+        The other blobs' runs are read in two rounds: first the runs of each
+        blob's most promising segmentation, then only the runs that could
+        still be part of a better one (_hopeless). A run left out can never
+        be on the path _best picks, so the reading is the same as when every
+        run is read (the classifier reads a crop the same in any batch).
         """
         from ml import segment
 
@@ -347,6 +353,11 @@ class Reader:
                 plans[index] = ([0.0, 0.0], {(0, 1): whole})
             else:
                 plans[index] = _lattice(blob, heights[index], whole)
+        cut = [(*plans[k], heights[k]) for k in plans if any(_unread(c) for c in plans[k][1].values())]
+        self._classify([c for severed, runs, ref_h in cut for c in _promising(severed, runs, ref_h)])
+        for severed, runs, ref_h in cut:
+            for key in _hopeless(severed, runs, ref_h):
+                del runs[key]
         self._classify(
             [c for _, runs in plans.values() for c in runs.values() if c is not None and "digit" not in c]
         )
@@ -355,6 +366,11 @@ class Reader:
     def _classify(self, crops: list[dict]) -> None:
         if not crops:
             return
+        from ml import segment
+
+        for crop in crops:  # runs of a lattice are normalised only when they are read
+            if "image" not in crop:
+                crop["image"] = segment.to_mnist(*crop.pop("piece"))
         probabilities = self.classifier.predict(np.stack([c["image"] for c in crops]))
         for crop, p in zip(crops, probabilities, strict=True):
             crop["digit"], crop["confidence"] = int(p.argmax()), float(p.max())
@@ -366,10 +382,22 @@ def _lattice(blob, ref_h: float, whole: dict | None) -> tuple[list[float], dict]
 
     severed, runs = segment.lattice(blob, ref_h)
     last = max(j for _, j in runs)
-    crops = {key: _digit_crop(p) for key, p in runs.items() if key != (0, last) or whole is None}
+    crops = {key: _unread_crop(p) for key, p in runs.items() if key != (0, last) or whole is None}
     if whole is not None and (0, last) in runs:
         crops[(0, last)] = whole
     return severed, crops
+
+
+def _unread(crop: dict | None) -> bool:
+    return crop is not None and "confidence" not in crop
+
+
+def _unread_crop(piece) -> dict | None:
+    """_digit_crop's crop, its image made by _classify if the run is read at all."""
+    if piece is None:
+        return None
+    x, y, w, h, soft, mask = piece
+    return {"box": (x, y, w, h), "piece": (soft, mask), "width": w, "height": h}
 
 
 def _digit_crop(piece) -> dict | None:
@@ -391,6 +419,66 @@ def _run_score(crop: dict, ref_h: float) -> float:
     if tall < SHORT_DIGIT:
         score -= SHORT_PENALTY * (SHORT_DIGIT - tall)
     return score
+
+
+def _score_or_bound(crop: dict | None, ref_h: float) -> float:
+    """A run's _run_score once read; before, the most it could score (a confidence of 1,
+    plus a margin for rounding): _run_score never grows as the confidence falls."""
+    if crop is None:
+        return 0.0
+    if "confidence" in crop:
+        return _run_score(crop, ref_h)
+    return _run_score({**crop, "confidence": 1.0}, ref_h) + 1e-3
+
+
+def _path_values(severed: list[float], runs: dict, ref_h: float, read_only: bool = False):
+    """_best's programme on scores-or-bounds: the best value reaching each cut and leaving it
+    (to the last cut), and the best path's runs. read_only: only runs already read count."""
+    count = len(severed)
+    scores = {
+        key: _score_or_bound(crop, ref_h)
+        for key, crop in runs.items()
+        if not read_only or crop is None or "confidence" in crop
+    }
+    into, came = [0.0] + [-math.inf] * (count - 1), [None] * count
+    for j in range(1, count):
+        for i in range(j):
+            if (i, j) in scores and into[i] > -math.inf:
+                total = into[i] + scores[(i, j)] - CUT_COST * severed[j]
+                if total > into[j]:
+                    into[j], came[j] = total, i
+    out = [-math.inf] * (count - 1) + [0.0]
+    for i in range(count - 2, -1, -1):
+        for j in range(i + 1, count):
+            if (i, j) in scores and out[j] > -math.inf:
+                out[i] = max(out[i], scores[(i, j)] - CUT_COST * severed[j] + out[j])
+    path, j = [], count - 1
+    while j and came[j] is not None:
+        path.append((came[j], j))
+        j = came[j]
+    return scores, into, out, path if j == 0 else []
+
+
+def _promising(severed: list[float], runs: dict, ref_h: float) -> list[dict]:
+    """The unread runs of the segmentation that would score best if every unread run read surely."""
+    _, _, _, path = _path_values(severed, runs, ref_h)
+    return [runs[key] for key in path if _unread(runs[key])]
+
+
+def _hopeless(severed: list[float], runs: dict, ref_h: float) -> list[tuple[int, int]]:
+    """Unread runs on no path that could beat the best path already read: _best cannot pick them.
+
+    A path's value is at most the sum of its runs' scores-or-bounds; the best path of
+    read runs is a real segmentation, so _best's choice is worth at least as much.
+    """
+    floor = _path_values(severed, runs, ref_h, read_only=True)[1][-1]
+    scores, into, out, _ = _path_values(severed, runs, ref_h)
+    margin = 1e-6  # the sums are rounded in a different order from _best's
+    return [
+        (i, j)
+        for (i, j), crop in runs.items()
+        if _unread(crop) and into[i] + scores[(i, j)] - CUT_COST * severed[j] + out[j] < floor - margin
+    ]
 
 
 def _best(severed: list[float], runs: dict, ref_h: float) -> list[dict]:

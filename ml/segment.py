@@ -74,14 +74,20 @@ def ink_map(image: np.ndarray) -> np.ndarray:
             gray = cv2.min(gray, channel)
     else:
         gray = image
-    gray = gray.astype(np.float32)
     # Polarity needs only rough percentiles: a sample of ~20k pixels is plenty.
     step = max(1, int(np.sqrt(gray.size / 20_000)))
-    low, median, high = _percentiles(gray[::step, ::step], (1, 50, 99))
+    sample = gray[::step, ::step]
+    percentiles = _byte_percentiles if gray.dtype == np.uint8 else _percentiles
+    low, median, high = percentiles(sample, (1, 50, 99))
+    gray = gray.astype(np.float32)
     if median - low < high - median:  # the background is the dark side: light ink
         gray = 255.0 - gray
-    background = _paper(gray)
-    return np.clip(1.0 - gray / np.maximum(background, 1.0), 0.0, 1.0)
+    # In place, the same operations as clip(1 - gray / max(paper, 1), 0, 1): fewer page-sized copies.
+    ink = _paper(gray)
+    np.maximum(ink, 1.0, out=ink)
+    np.divide(gray, ink, out=ink)
+    np.subtract(1.0, ink, out=ink)
+    return np.clip(ink, 0.0, 1.0, out=ink)
 
 
 def _paper(gray: np.ndarray) -> np.ndarray:
@@ -219,7 +225,8 @@ def remove_rules(mask: np.ndarray, ink: np.ndarray):
     thickness = max(3, rule + 4)
     bridged = cv2.morphologyEx(kept, cv2.MORPH_CLOSE, np.ones((thickness, 1), np.uint8))
     mask = kept | ((bridged | _thicker_than_rule(mask, core)) & rules)
-    return mask, ink * mask.astype(np.float32) + ink * (1 - rules) * (1 - mask), affine
+    # The ink stays where the mask is or no rule was: ink * mask + ink * (1 - rules) * (1 - mask).
+    return mask, np.where((mask > 0) | (rules == 0), ink, 0.0), affine
 
 
 def _may_hold_a_rule(flat: np.ndarray, span: int) -> bool:
@@ -247,18 +254,26 @@ def _thicker_than_rule(mask: np.ndarray, core: np.ndarray) -> np.ndarray:
     thickness[0] = np.inf
     # The erased band is the rule grown by a row each way: it takes the rule's label.
     near = cv2.dilate(labels.astype(np.float32), np.ones((3, 1), np.uint8)).astype(np.int32)
-    return (_vertical_runs(mask) > thickness[near] + 3).astype(np.uint8)
+    # Away from every rule the bar is infinite: compare only inside the bands.
+    band = near > 0
+    thick = np.zeros(mask.shape, np.uint8)
+    thick[band] = _vertical_runs(mask)[band] > thickness[near[band]] + 3
+    return thick
 
 
 def _vertical_runs(mask: np.ndarray) -> np.ndarray:
     """For every ink pixel, the length of the vertical run of ink it lies in."""
-    rows = np.arange(1, mask.shape[0] + 1, dtype=np.int32)[:, None]
-    ink = mask > 0
-
-    def ending_here(on):  # run length from the last gap above, per pixel
-        return rows - np.maximum.accumulate(np.where(on, 0, rows), axis=0)
-
-    return np.where(ink, ending_here(ink) + ending_here(ink[::-1])[::-1] - 1, 0)
+    # Columns laid end to end with a gap between them: one flat pass finds every run.
+    h, w = mask.shape
+    columns = np.zeros((w, h + 2), np.int8)
+    columns[:, 1:-1] = (mask > 0).T
+    flat = columns.ravel()
+    edges = np.diff(flat)  # +1 where a run starts, -1 just after it ends
+    starts = np.flatnonzero(edges == 1)
+    lengths = np.flatnonzero(edges == -1) - starts
+    runs = np.zeros((w, h + 2), np.int32)
+    runs.ravel()[flat.view(bool)] = np.repeat(lengths, lengths)
+    return np.ascontiguousarray(runs[:, 1:-1].T)
 
 
 def _rule_thickness(rules: np.ndarray) -> int:
@@ -302,9 +317,11 @@ def find_blobs(mask: np.ndarray, ink: np.ndarray) -> list[Blob]:
         if (y1 - y0) < 0.3 * ref:
             continue  # a dash or an underline fragment
         region = labels[y0:y1, x0:x1]
-        own = np.isin(region, [b[4] for b in group])
-        grown = cv2.dilate(own.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
-        soft = np.where(grown, ink[y0:y1, x0:x1], 0.0).astype(np.float32)
+        own = region == group[0][4]
+        for piece in group[1:]:
+            own |= region == piece[4]
+        grown = cv2.dilate(own.view(np.uint8), np.ones((3, 3), np.uint8)).view(bool)
+        soft = np.where(grown, ink[y0:y1, x0:x1], 0.0).astype(np.float32, copy=False)
         blobs.append(Blob(x0, y0, x1 - x0, y1 - y0, own, soft))
     return blobs
 
@@ -433,8 +450,8 @@ def seams(blob: Blob, ref_h: float, limit: int | None = None) -> tuple[list[np.n
     edges = [np.zeros(h, np.int32), np.full(h, w, np.int32)]
     if w < NARROW_BLOB * max(h, 0.8 * ref_h) or w < 6:  # too narrow for two digits side by side
         return edges, [0.0, 0.0]
-    ink = np.maximum(blob.mask.astype(np.float32), blob.soft)
-    padded = np.pad(ink, ((0, 0), (1, 1)))
+    padded = np.zeros((h, w + 2), np.float32)
+    np.maximum(blob.mask, blob.soft, out=padded[:, 1:-1], dtype=np.float32)
     # The cut at boundary s lies between columns s-1 and s: it severs a stroke
     # only where ink lies on both sides.
     step = np.minimum(padded[:, :-1], padded[:, 1:])  # (h, w + 1)
@@ -470,7 +487,8 @@ def seams(blob: Blob, ref_h: float, limit: int | None = None) -> tuple[list[np.n
     finite = np.isfinite(cost)
     paths, cost = paths[finite], cost[finite]
     area = float(blob.mask.sum())
-    row_ink = np.pad(np.cumsum(blob.mask, axis=1), ((0, 0), (1, 0)))  # ink left of each boundary
+    row_ink = np.zeros((h, w + 1), np.intp)  # ink left of each boundary
+    np.cumsum(blob.mask, axis=1, out=row_ink[:, 1:])
     left = row_ink[np.arange(h)[None, :], np.clip(paths, 0, w)].sum(axis=1)
     useful = (left > 0.04 * area) & (left < 0.96 * area)
     spacing = max(2.0, SEAM_SPACING * ref_h)
@@ -507,17 +525,19 @@ def _distinct_cuts(paths: np.ndarray, cost: np.ndarray, useful: np.ndarray, spac
 
 def _seam_costs(local: np.ndarray) -> np.ndarray:
     """(rows, anchors, offsets) cost of the cheapest path from the top row to each cell."""
-    totals = np.empty_like(local)
+    # An infinite column either side stands for the missing neighbour at the band's edges.
+    # min(a + d, b + d) == min(a, b) + d in floating point (rounding is monotonic), so
+    # each row costs four array operations.
+    rows, anchors, offsets = local.shape
+    framed = np.full((rows, anchors, offsets + 2), np.inf, local.dtype)
+    totals = framed[:, :, 1:-1]
     totals[0] = local[0]
-    from_left = np.full_like(local[0], np.inf)
-    from_right = np.full_like(local[0], np.inf)
     best = np.empty_like(local[0])
-    for r in range(1, len(local)):
-        prev = totals[r - 1]
-        np.add(prev[:, :-1], SEAM_DRIFT, out=from_left[:, 1:])
-        np.add(prev[:, 1:], SEAM_DRIFT, out=from_right[:, :-1])
-        np.minimum(from_left, from_right, out=best)
-        np.minimum(prev, best, out=best)
+    for r in range(1, rows):
+        prev = framed[r - 1]
+        np.minimum(prev[:, :-2], prev[:, 2:], out=best)
+        np.add(best, SEAM_DRIFT, out=best)
+        np.minimum(prev[:, 1:-1], best, out=best)
         np.add(local[r], best, out=totals[r])
     return totals
 
@@ -530,11 +550,12 @@ def lattice(blob: Blob, ref_h: float) -> tuple[list[float], dict]:
     cuts, severed = seams(blob, ref_h)
     h, w = blob.mask.shape
     cols = np.arange(w)[None, :]
+    right_of = [cols >= cut[:, None] for cut in cuts]  # each cut's right side, made once
     runs = {}
     for i in range(len(cuts) - 1):
         for j in range(i + 1, len(cuts)):
             whole = i == 0 and j == len(cuts) - 1
-            region = (cols >= cuts[i][:, None]) & (cols < cuts[j][:, None])
+            region = right_of[i] & ~right_of[j]
             crop = _crop(blob, region)
             if crop is None:  # no ink between the cuts: a run that reads as nothing
                 runs[(i, j)] = None
@@ -554,14 +575,13 @@ def _crop(blob: Blob, region: np.ndarray):
     count, labels = cv2.connectedComponents(mask.view(np.uint8), connectivity=8)
     if count > 2:
         areas = np.bincount(labels.ravel(), minlength=count)[1:]
-        keep = np.r_[False, areas >= SLIVER * areas.max()]
+        keep = np.concatenate(([False], areas >= SLIVER * areas.max()))
         mask = keep[labels]
         region = region & cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
-    rows = np.flatnonzero(mask.any(axis=1))
-    cols = np.flatnonzero(mask.any(axis=0))
-    r0, r1, c0, c1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
-    soft = np.where(region, blob.soft, 0.0)[r0:r1, c0:c1]
-    return blob.x + c0, blob.y + r0, c1 - c0, r1 - r0, soft, mask[r0:r1, c0:c1]
+    c0, r0, cw, rh = cv2.boundingRect(mask.view(np.uint8))  # the box of the ink kept
+    r1, c1 = r0 + rh, c0 + cw
+    soft = np.where(region[r0:r1, c0:c1], blob.soft[r0:r1, c0:c1], 0.0)
+    return blob.x + c0, blob.y + r0, cw, rh, soft, mask[r0:r1, c0:c1]
 
 
 # ------------------------------------------------------------------ MNIST form
@@ -610,8 +630,22 @@ def _centre(digit: np.ndarray) -> np.ndarray:
         return np.zeros((28, 28), np.uint8)
     cy, cx = moments["m01"] / total, moments["m10"] / total
     shift = np.float32([[1, 0, 14 - cx], [0, 1, 14 - cy]])
-    canvas = cv2.warpAffine(digit.astype(np.float32), shift, (28, 28), flags=cv2.INTER_LINEAR, borderValue=0)
-    return np.clip(canvas * 255.0, 0, 255).astype(np.uint8)
+    canvas = cv2.warpAffine(
+        digit.astype(np.float32, copy=False), shift, (28, 28), flags=cv2.INTER_LINEAR, borderValue=0
+    )
+    np.multiply(canvas, 255.0, out=canvas)
+    return np.clip(canvas, 0, 255, out=canvas).astype(np.uint8)
+
+
+def _byte_percentiles(values: np.ndarray, qs) -> list[float]:
+    """_percentiles of uint8 values, exactly, from a histogram instead of a partition."""
+    below = np.cumsum(np.bincount(values.ravel(), minlength=256))  # values <= v, for each v
+    ranks = [q / 100 * (values.size - 1) for q in qs]
+    bounds = [(int(np.floor(r)), int(np.ceil(r))) for r in ranks]
+    # The k-th smallest value (0-based) is the first v with more than k values <= v.
+    value = {k: np.float32(np.searchsorted(below, k, side="right")) for pair in bounds for k in pair}
+    pairs = zip(ranks, bounds, strict=True)
+    return [float(value[lo] + (value[hi] - value[lo]) * (r - lo)) for r, (lo, hi) in pairs]
 
 
 def _percentiles(values: np.ndarray, qs) -> list[float]:

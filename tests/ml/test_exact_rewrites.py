@@ -1,0 +1,150 @@
+"""The speed-ups are exact: each fast helper equals the plain computation it replaced,
+and ml.fingerprint notices when any reading changes."""
+
+import itertools
+import json
+
+import numpy as np
+
+from ml import fingerprint, segment, synth
+from ml import reader as reader_module
+
+
+def test_it_reads_percentiles_of_bytes_from_a_histogram_exactly():
+    rng = np.random.default_rng(0)
+    shapes = [(1, 1), (1, 7), (2, 2), (33, 17), (120, 90)]
+    for shape in shapes:
+        for top in (1, 2, 30, 256):
+            values = rng.integers(0, top, shape).astype(np.uint8)
+            expected = segment._percentiles(values.astype(np.float32), (1, 50, 90, 99))
+            assert segment._byte_percentiles(values, (1, 50, 90, 99)) == expected
+
+
+def test_it_makes_the_same_ink_map_from_bytes_as_from_floats():
+    # ink_map takes the byte path for uint8 photos and the float path otherwise: both agree.
+    rng = np.random.default_rng(1)
+    photo = rng.integers(0, 256, (60, 80, 3)).astype(np.uint8)
+    photo[20:40, 10:70] //= 4
+    assert np.array_equal(segment.ink_map(photo), segment.ink_map(photo.astype(np.float32)))
+
+
+def _runs_by_scanning(mask: np.ndarray) -> np.ndarray:
+    runs = np.zeros(mask.shape, np.int32)
+    for c in range(mask.shape[1]):
+        r = 0
+        while r < mask.shape[0]:
+            if not mask[r, c]:
+                r += 1
+                continue
+            end = r
+            while end < mask.shape[0] and mask[end, c]:
+                end += 1
+            runs[r:end, c] = end - r
+            r = end
+    return runs
+
+
+def test_it_measures_vertical_runs_like_a_column_scan():
+    rng = np.random.default_rng(2)
+    masks = [np.zeros((5, 4), np.uint8), np.ones((5, 4), np.uint8), np.ones((1, 6), np.uint8)]
+    masks += [
+        (rng.random((rng.integers(1, 40), rng.integers(1, 40))) < p).astype(np.uint8) for p in (0.2, 0.8)
+    ]
+    for mask in masks:
+        runs = segment._vertical_runs(mask)
+        assert runs.dtype == np.int32 and runs.flags.c_contiguous
+        assert np.array_equal(runs, _runs_by_scanning(mask))
+
+
+def _costs_three_ways(local: np.ndarray) -> np.ndarray:
+    totals = local.copy()
+    for r in range(1, len(local)):
+        prev = totals[r - 1]
+        from_left = np.full_like(prev, np.inf)
+        from_right = np.full_like(prev, np.inf)
+        from_left[:, 1:] = prev[:, :-1] + segment.SEAM_DRIFT
+        from_right[:, :-1] = prev[:, 1:] + segment.SEAM_DRIFT
+        totals[r] = local[r] + np.minimum(prev, np.minimum(from_left, from_right))
+    return totals
+
+
+def test_it_finds_the_same_seam_costs_as_the_three_way_minimum():
+    rng = np.random.default_rng(3)
+    local = rng.random((30, 9, 11)).astype(np.float32)
+    local[:, 0, :3] = np.inf  # the band reaching past the blob's edge
+    local[:, -1, -4:] = np.inf
+    assert np.array_equal(segment._seam_costs(local), _costs_three_ways(local))
+
+
+def test_it_boxes_every_lattice_run_around_its_own_ink():
+    rng = np.random.default_rng(4)
+    mask = np.zeros((40, 90), bool)
+    mask[5:35, 5:12] = mask[5:9, 5:40] = mask[20:38, 30:36] = mask[10:30, 50:85] = True
+    soft = np.where(mask, rng.uniform(0.5, 1.0, mask.shape), 0).astype(np.float32)
+    blob = segment.Blob(100, 200, 90, 40, mask, soft)
+    _, runs = segment.lattice(blob, 40.0)
+    assert len(runs) > 3
+    for x, y, w, h, run_soft, run_mask in (crop for crop in runs.values() if crop is not None):
+        rows, cols = np.flatnonzero(run_mask.any(axis=1)), np.flatnonzero(run_mask.any(axis=0))
+        assert (rows[0], cols[0], rows[-1], cols[-1]) == (0, 0, h - 1, w - 1)  # tight around the ink
+        assert run_soft.shape == run_mask.shape == (h, w) and run_soft.dtype == np.float32
+        assert mask[y - 200 : y - 200 + h, x - 100 : x - 100 + w][run_mask].all()
+
+
+def test_it_fingerprints_the_readings_and_names_the_ones_that_change(
+    tmp_path, model_path, capsys, monkeypatch
+):
+    # The large and upscaled photos take seconds to draw: two small variants stand in for them.
+    variants = list(itertools.islice(fingerprint._variants(np.random.default_rng(5)), 2))
+    monkeypatch.setattr(fingerprint, "_variants", lambda rng: iter(variants))
+    saved = tmp_path / "before.json"
+    small = ["--per-condition", "1", "--worksheets", "1", "--compose-lines", "2"]
+    assert fingerprint.main([*small, "--write", str(saved)]) == 0
+    assert fingerprint.main([*small, "--check", str(saved)]) == 0
+    assert "same readings" in capsys.readouterr().out
+
+    digests = json.loads(saved.read_text())
+    assert any(name.startswith("worksheet-") for name in digests) and "large-120" in digests
+    digests["clean-0"] = "a reading from before"
+    saved.write_text(json.dumps(digests))
+    assert fingerprint.main([*small, "--check", str(saved)]) == 1
+    assert "changed: clean-0" in capsys.readouterr().out
+
+
+def test_it_reads_a_digit_the_same_whatever_else_is_in_its_batch(reader, clear_digits):
+    # The reader classifies a blob's runs in rounds of different sizes: this makes that exact.
+    digits = np.stack([clear_digits[d % 10][d // 10] for d in range(40)])
+    together = reader.classifier.scores(digits)
+    for start, size in ((0, 1), (3, 5), (7, 16), (20, 20)):
+        assert np.array_equal(
+            reader.classifier.scores(digits[start : start + size]), together[start : start + size]
+        )
+
+
+def test_it_reads_touching_digits_the_same_without_the_runs_that_cannot_win(
+    reader,
+    clear_digits,
+    monkeypatch,  # clear_digits: skipped where MNIST is not cached
+):
+    # Every number goes through the cuts (not the line model's sure reading) so that the lattice is used.
+    monkeypatch.setattr(reader_module, "_sure", lambda reading, group: False)
+    rng = np.random.default_rng(6)
+    photos = [synth.make_sample(rng, condition).image for condition in ("touching", "mixed") * 12]
+    read = []
+    monkeypatch.setattr(reader.classifier, "predict", _counting(reader.classifier.predict, read))
+    pruned = [reader.read(photo)["numbers"] for photo in photos]
+    pruned_crops = sum(read)
+
+    read.clear()
+    monkeypatch.setattr(reader_module, "_hopeless", lambda severed, runs, ref_h: [])
+    every_run = [reader.read(photo)["numbers"] for photo in photos]
+    assert pruned == every_run
+    assert pruned_crops < sum(read)
+
+
+def _counting(predict, counts: list):
+    def counted(digits):
+        counts.append(len(digits))
+        return predict(digits)
+
+    return counted
