@@ -5,6 +5,8 @@ from pathlib import Path
 
 import environ
 
+from digitsight.storage import s3_backend
+
 BASE_DIR = Path(__file__).resolve().parents[2]
 env = environ.Env()
 
@@ -117,6 +119,18 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# Media (uploads, audio, exports) in an S3-compatible bucket when one is named, so web servers
+# and workers on different hosts share no disk. Credentials come from boto3's own chain
+# (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, or an instance role).
+DIGITSIGHT_S3_BUCKET = env.str("DIGITSIGHT_S3_BUCKET", default="")
+if DIGITSIGHT_S3_BUCKET:
+    STORAGES["default"] = s3_backend(
+        DIGITSIGHT_S3_BUCKET,
+        endpoint_url=env.str("DIGITSIGHT_S3_ENDPOINT_URL", default=""),
+        region=env.str("DIGITSIGHT_S3_REGION", default=""),
+        addressing_style=env.str("DIGITSIGHT_S3_ADDRESSING_STYLE", default="path"),
+        location=env.str("DIGITSIGHT_S3_PREFIX", default="media"),
+    )
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
