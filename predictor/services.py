@@ -24,8 +24,13 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-def create_predictions(owner, uploaded_file, batch: Batch | None = None) -> list[Prediction]:
-    """Validate, store one Prediction per page and enqueue their reading. Raises UploadRejected."""
+def create_predictions(
+    owner, uploaded_file, batch: Batch | None = None, queue: str | None = None
+) -> list[Prediction]:
+    """Validate, store one Prediction per page and enqueue their reading. Raises UploadRejected.
+
+    `queue` overrides the reading's route (digitsight/queues.py): class uploads go to "pages".
+    """
     pages = read_upload(uploaded_file)
     name = clean_name(getattr(uploaded_file, "name", "") or "")
     stored: list[Prediction] = []
@@ -39,7 +44,7 @@ def create_predictions(owner, uploaded_file, batch: Batch | None = None) -> list
                 prediction.image.save("page.png", ContentFile(page.png), save=False)
                 stored.append(prediction)
                 prediction.save()
-                enqueue_reading(prediction.pk)
+                enqueue_reading(prediction.pk, queue=queue)
     except Exception:
         # The rows rolled back: do not leave their image files behind.
         for prediction in stored:
@@ -64,12 +69,17 @@ def clean_name(name: str, limit: int = 255) -> str:
     return stem[: limit - len(extension) - 1] + "." + extension
 
 
-def enqueue_reading(prediction_id) -> None:
-    """Queue the reading once the current transaction commits (at once outside one)."""
+def enqueue_reading(prediction_id, queue: str | None = None) -> None:
+    """Queue the reading once the current transaction commits (at once outside one).
+
+    Without `queue` the task's route applies (a teacher's photo: "photos").
+    """
     from predictor.tasks import read_prediction
 
     # robust: a broker outage must not turn a stored upload into an error; the sweeper retries.
-    transaction.on_commit(lambda: read_prediction.delay(str(prediction_id)), robust=True)
+    transaction.on_commit(
+        lambda: read_prediction.apply_async((str(prediction_id),), queue=queue), robust=True
+    )
 
 
 def enqueue_audio(prediction_id) -> None:

@@ -113,10 +113,16 @@ def celery_on_redis(settings):
     assert not app.conf.task_always_eager
     reset_celery_connections(app)
     assert app.conf.broker_url == settings.REDIS_URL
-    with app.connection_for_write() as conn:
-        conn.default_channel.queue_purge("celery")
+    purge_queues(app)
     yield app
     reset_celery_connections(app)
+
+
+def purge_queues(app) -> None:
+    """Empty every queue the workers consume (and Celery's old default), so no task leaks between tests."""
+    with app.connection_for_write() as conn:
+        for name in {"celery", *(queue.name for queue in app.conf.task_queues)}:
+            conn.default_channel.queue_purge(name)
 
 
 @pytest.fixture

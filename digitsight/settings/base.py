@@ -4,7 +4,9 @@ through django-environ's typed readers (env.bool, env.int, env.list, ...)."""
 from pathlib import Path
 
 import environ
+from kombu import Queue
 
+from digitsight import queues
 from digitsight.storage import s3_backend
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -166,6 +168,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_RESULT_EXPIRES = 3600
 CELERY_WORKER_MAX_TASKS_PER_CHILD = env.int("CELERY_WORKER_MAX_TASKS_PER_CHILD", default=1000)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# One queue per kind of work (digitsight/queues.py); a worker consumes them all unless
+# started with -Q, e.g. `celery -A digitsight worker -Q photos` for a dedicated photo worker.
+CELERY_TASK_QUEUES = [Queue(name) for name in queues.ALL]
+CELERY_TASK_DEFAULT_QUEUE = queues.DEFAULT
+CELERY_TASK_ROUTES = queues.ROUTES
 
 # --- REST API
 REST_FRAMEWORK = {
