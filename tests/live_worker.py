@@ -21,10 +21,17 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 class WorkerProcess:
-    def __init__(self, env: dict, log_path: Path, concurrency: int = 1):
+    def __init__(self, env: dict, log_path: Path, concurrency: int = 1, cwd: Path = ROOT):
         self.env = env
         self.log_path = log_path
         self.concurrency = concurrency
+        # Another working directory stands for another host: the project comes from PYTHONPATH.
+        self.cwd = cwd
+        if cwd != ROOT:
+            self.env = {
+                **env,
+                "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
+            }
         self.proc: subprocess.Popen | None = None
 
     def start(self, timeout: float = 60) -> WorkerProcess:
@@ -36,7 +43,7 @@ class WorkerProcess:
         ]  # fmt: skip
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
-            command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            command, cwd=self.cwd, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
