@@ -31,12 +31,18 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_prometheus",
     "accounts",
     "predictor",
     "grading",
 ]
 
 MIDDLEWARE = [
+    # First and last: django-prometheus times every request (the request counts of /metrics).
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # Load-balancer probes answer before host validation and the HTTPS redirect: they come
+    # over plain HTTP with an IP address as Host (digitsight/health.py).
+    "digitsight.health.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Before anything reads the body (CSRF reads POST): oversized requests never reach the disk.
     "digitsight.middleware.RequestSizeLimitMiddleware",
@@ -47,6 +53,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "digitsight.urls"
@@ -72,6 +79,14 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'd
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# django-prometheus's wrappers of the same backends count queries and errors for /metrics.
+_PROMETHEUS_DB = {
+    "django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
+    "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
+}
+DATABASES["default"]["ENGINE"] = _PROMETHEUS_DB.get(
+    DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"]
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth
@@ -221,10 +236,16 @@ DIGITSIGHT_TTS = env.str("DIGITSIGHT_TTS", default="auto")
 # Evaluation reports written by `make evaluate` (ml.evaluate), read by the model page.
 DIGITSIGHT_REPORTS_DIR = Path(env.str("DIGITSIGHT_REPORTS_DIR", default=str(VAR_DIR / "reports")))
 
+# /metrics (Prometheus) answers only to `Authorization: Bearer <this>`; unset: 404.
+DIGITSIGHT_METRICS_TOKEN = env.str("DIGITSIGHT_METRICS_TOKEN", default="")
+# Migrations are not a metric worth a database query at every start.
+PROMETHEUS_EXPORT_MIGRATIONS = False
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(processName)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
 }
 
