@@ -7,11 +7,12 @@ def s3_backend(
     region: str | None = None,
     addressing_style: str = "path",
     location: str = "media",
+    access_key: str | None = None,
+    secret_key: str | None = None,
 ) -> dict:
     """A STORAGES entry for an S3-compatible bucket (AWS, MinIO, ...).
 
-    Credentials are left to boto3's own chain (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY,
-    or an instance role), so no secret passes through the settings.
+    Without keys, boto3's own chain applies (its environment variables, an instance role).
     """
     return {
         "BACKEND": "storages.backends.s3.S3Storage",
@@ -22,6 +23,8 @@ def s3_backend(
             # "path" for MinIO and most self-hosted servers; "virtual" for AWS.
             "addressing_style": addressing_style,
             "location": location,
+            "access_key": access_key or None,
+            "secret_key": secret_key or None,
             # Objects stay private: downloads stream through the views that check access,
             # and any signed URL expires within minutes.
             "default_acl": None,

@@ -21,8 +21,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 class WorkerProcess:
-    def __init__(self, env: dict, log_path: Path, concurrency: int = 1, cwd: Path = ROOT):
+    def __init__(self, env: dict, log_path: Path, concurrency: int = 1, cwd: Path = ROOT, hostname: str = ""):
         self.env = env
+        self.hostname = hostname or f"test-{os.getpid()}-{time.monotonic_ns()}@%h"
         self.log_path = log_path
         self.concurrency = concurrency
         # Another working directory stands for another host: the project comes from PYTHONPATH.
@@ -39,7 +40,7 @@ class WorkerProcess:
             sys.executable, "-m", "celery", "-A", "digitsight", "worker",
             "--pool=prefork", f"--concurrency={self.concurrency}", "--loglevel=INFO",
             "--without-gossip", "--without-mingle", "--without-heartbeat",
-            f"--hostname=test-{os.getpid()}-{time.monotonic_ns()}@%h",
+            f"--hostname={self.hostname}",
         ]  # fmt: skip
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(

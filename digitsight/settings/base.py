@@ -137,8 +137,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 # Media (uploads, audio, exports) in an S3-compatible bucket when one is named, so web servers
-# and workers on different hosts share no disk. Credentials come from boto3's own chain
-# (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, or an instance role).
+# and workers on different hosts share no disk. Without keys, boto3 looks for an instance role.
 DIGITSIGHT_S3_BUCKET = env.str("DIGITSIGHT_S3_BUCKET", default="")
 if DIGITSIGHT_S3_BUCKET:
     STORAGES["default"] = s3_backend(
@@ -147,6 +146,8 @@ if DIGITSIGHT_S3_BUCKET:
         region=env.str("DIGITSIGHT_S3_REGION", default=""),
         addressing_style=env.str("DIGITSIGHT_S3_ADDRESSING_STYLE", default="path"),
         location=env.str("DIGITSIGHT_S3_PREFIX", default="media"),
+        access_key=env.str("AWS_ACCESS_KEY_ID", default=""),
+        secret_key=env.str("AWS_SECRET_ACCESS_KEY", default=""),
     )
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

@@ -7,6 +7,7 @@ import secrets
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -14,7 +15,7 @@ import urllib.request
 import pytest
 
 from tests.foundation._subprocess import ROOT, clean_env, run
-from tests.foundation.test_docker_compose import command
+from tests.foundation.test_docker_compose import SERVICES, command
 
 pytestmark = pytest.mark.slow
 
@@ -124,3 +125,27 @@ def test_it_collects_static_files_without_errors(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "static files copied" in result.stdout
+
+
+def test_it_passes_the_compose_health_check_over_plain_http(web):
+    # The command compose runs inside the container, pointed at this server's port.
+    base, _ = web
+    check = SERVICES["web"]["healthcheck"]["test"]
+    script = check[3].replace("http://127.0.0.1:8000", base)
+    assert script != check[3]
+    result = subprocess.run([sys.executable, "-c", script], env=clean_env(), capture_output=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+    # It is not vacuous: a path that is not a probe fails the same command.
+    broken = subprocess.run(
+        [sys.executable, "-c", script.replace("/healthz", "/nothing-here")],
+        env=clean_env(),
+        capture_output=True,
+    )
+    assert broken.returncode != 0
+
+
+def test_it_answers_readyz_from_any_host_without_redirecting(web):
+    base, _ = web
+    status, _, body = fetch(f"{base}/readyz", Host="10.1.2.3:8000")
+    assert status == 200, body
+    assert json.loads(body)["checks"] == {"database": "ok", "redis": "ok", "storage": "ok", "model": "ok"}
