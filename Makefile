@@ -85,6 +85,7 @@ bench: install-dev services data
 	$(SERVICES_ENV) $(PY) manage.py bench_history --rows 5000
 	$(PY) scripts/bench_load.py --teachers 5 --photos 50 --out var/reports/load-50.json
 	$(PY) scripts/bench_load.py --teachers 50 --photos 500 --out var/reports/load-500.json
+	$(PY) scripts/bench_queues.py --pages 200 --out var/reports/queues.json
 
 clean:
 	rm -rf var/static var/reports .pytest_cache

@@ -1,3 +1,4 @@
+import logging
 import os
 from logging.config import dictConfig
 
@@ -15,8 +16,10 @@ from digitsight import task_metrics  # noqa: E402, F401
 
 
 @setup_logging.connect
-def config_loggers(*args, **kwargs):
-    """Workers log through Django's LOGGING (level, handlers) instead of Celery's own setup."""
+def config_loggers(*args, loglevel=None, **kwargs):
+    """Workers log through Django's LOGGING (handlers, format) instead of Celery's own setup."""
     from django.conf import settings
 
     dictConfig(settings.LOGGING)
+    if loglevel:  # an explicit `--loglevel` still wins, as before
+        logging.getLogger().setLevel(loglevel)

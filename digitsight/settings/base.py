@@ -4,7 +4,7 @@ through django-environ's typed readers (env.bool, env.int, env.list, ...)."""
 from pathlib import Path
 
 import environ
-from kombu import Queue
+from kombu import Exchange, Queue
 
 from digitsight import queues
 from digitsight.storage import s3_backend
@@ -186,7 +186,7 @@ CELERY_WORKER_MAX_TASKS_PER_CHILD = env.int("CELERY_WORKER_MAX_TASKS_PER_CHILD",
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # One queue per kind of work (digitsight/queues.py); a worker consumes them all unless
 # started with -Q, e.g. `celery -A digitsight worker -Q photos` for a dedicated photo worker.
-CELERY_TASK_QUEUES = [Queue(name) for name in queues.ALL]
+CELERY_TASK_QUEUES = [Queue(name, Exchange(name), routing_key=name) for name in queues.ALL]
 CELERY_TASK_DEFAULT_QUEUE = queues.DEFAULT
 CELERY_TASK_ROUTES = queues.ROUTES
 
