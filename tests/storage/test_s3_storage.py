@@ -110,3 +110,22 @@ def test_it_keeps_audio_exports_in_the_bucket_and_serves_them_to_the_owner_only(
     assert body == s3_storage.read(export.file.name)
     assert "transcript.txt" in zipfile.ZipFile(io.BytesIO(body)).namelist()
     assert stranger_client.get(url).status_code == 404
+
+
+def test_it_reads_class_pages_from_the_bucket_and_serves_them_to_collaborators_only(
+    s3_storage, owner, owner_client, stranger_client, django_capture_on_commit_callbacks
+):
+    assignment = AssignmentFactory(owner=owner, answer_key=["427"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = owner_client.post(
+            f"/assignments/{assignment.pk}/upload/",
+            {"pages": [upload_file("ana.png", images.number_png("427"))]},
+        )
+    assert response.status_code == 302
+    submission = assignment.submissions.get()
+    assert submission.prediction.status == "done" and submission.status == "graded"
+    assert submission.prediction.image.name in s3_storage.keys("images/")
+    url = f"/submissions/{submission.pk}/image/"
+    body = b"".join(owner_client.get(url).streaming_content)
+    assert body == s3_storage.read(submission.prediction.image.name)
+    assert stranger_client.get(url).status_code == 404
