@@ -21,6 +21,12 @@ if SECRET_KEY.startswith(("change-me", "insecure-")) or len(SECRET_KEY) < 40:
     raise ImproperlyConfigured(
         "Production refuses to start: DJANGO_SECRET_KEY is a placeholder or shorter than 40 characters."
     )
+# The same for the bucket's and the metrics' secrets, when those features are on.
+for _name in ("AWS_SECRET_ACCESS_KEY", "DIGITSIGHT_METRICS_TOKEN"):
+    if env.str(_name, default="").startswith("change-me"):
+        raise ImproperlyConfigured(
+            f"Production refuses to start: {_name} is the placeholder of .env.example."
+        )
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
