@@ -70,6 +70,21 @@ def prediction_metrics() -> list:
     return [states, age]
 
 
+def process_registry():
+    """django-prometheus's figures: of every gunicorn worker when they share a multiprocess folder.
+
+    Without it each scrape would see only the one worker that answered, and counters would jump.
+    """
+    from django.conf import settings
+    from prometheus_client import REGISTRY, CollectorRegistry, multiprocess
+
+    if not settings.PROMETHEUS_MULTIPROC_DIR:
+        return REGISTRY
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)
+    return registry
+
+
 class DigitSightCollector:
     def collect(self):
         yield from prediction_metrics()
@@ -82,10 +97,10 @@ class DigitSightCollector:
 @require_safe
 @require_bearer_token("DIGITSIGHT_METRICS_TOKEN")
 def metrics(request):
-    from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
+    from prometheus_client import CollectorRegistry, generate_latest
 
     ours = CollectorRegistry(auto_describe=False)
     ours.register(DigitSightCollector())
-    body = generate_latest(REGISTRY) + generate_latest(ours)
+    body = generate_latest(process_registry()) + generate_latest(ours)
     # The classic text format, which every Prometheus version scrapes.
     return HttpResponse(body, content_type="text/plain; version=0.0.4; charset=utf-8")

@@ -239,6 +239,9 @@ DIGITSIGHT_REPORTS_DIR = Path(env.str("DIGITSIGHT_REPORTS_DIR", default=str(VAR_
 
 # /metrics (Prometheus) answers only to `Authorization: Bearer <this>`; unset: 404.
 DIGITSIGHT_METRICS_TOKEN = env.str("DIGITSIGHT_METRICS_TOKEN", default="")
+# A folder shared by the gunicorn workers of one host (emptied before gunicorn starts), so
+# /metrics adds up all of them; prometheus_client reads the same variable.
+PROMETHEUS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR", default="")
 # Migrations are not a metric worth a database query at every start.
 PROMETHEUS_EXPORT_MIGRATIONS = False
 

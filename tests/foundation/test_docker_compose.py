@@ -158,10 +158,13 @@ def test_it_checks_web_and_worker_health():
 
 def test_it_migrates_collects_and_serves_a_real_wsgi_app():
     steps = [shlex.split(step) for step in command("web")[-1].split("&&")]
-    assert steps[0] == ["python", "manage.py", "migrate", "--noinput"]
-    assert steps[1] == ["python", "manage.py", "collectstatic", "--noinput"]
-    assert steps[2][0] == "gunicorn"
-    module, attr = steps[2][1].split(":")
+    # First the metrics folder of the gunicorn workers is emptied (PROMETHEUS_MULTIPROC_DIR).
+    assert steps[0] == ["rm", "-rf", "$$PROMETHEUS_MULTIPROC_DIR"]
+    assert steps[1] == ["mkdir", "-p", "$$PROMETHEUS_MULTIPROC_DIR"]
+    assert steps[-3] == ["python", "manage.py", "migrate", "--noinput"]
+    assert steps[-2] == ["python", "manage.py", "collectstatic", "--noinput"]
+    assert steps[-1][0] == "gunicorn"
+    module, attr = steps[-1][1].split(":")
     assert callable(getattr(importlib.import_module(module), attr))
 
 
