@@ -10,7 +10,9 @@ from __future__ import annotations
 import logging
 import time
 
+from billiard.exceptions import WorkerLostError
 from celery import signals
+from celery.exceptions import TimeLimitExceeded
 
 log = logging.getLogger(__name__)
 
@@ -68,3 +70,11 @@ def _on_postrun(task_id=None, task=None, state=None, **kwargs):
     started = _started.pop(task_id, None)
     seconds = time.monotonic() - started if started is not None else None
     record(task.name, (state or "unknown").lower(), seconds)
+
+
+@signals.task_failure.connect
+def _on_killed(sender=None, exception=None, **kwargs):
+    # A pool child killed at the hard time limit (or lost) cannot report itself: the worker's
+    # main process signals it. Exceptions the task raised itself are counted by postrun above.
+    if isinstance(exception, (TimeLimitExceeded, WorkerLostError)):
+        record(sender.name, "killed")

@@ -103,6 +103,29 @@ def test_it_keeps_task_counts_and_latency_histograms(client, token):
     assert grew("digitsight_celery_task_duration_seconds_sum", task=task) == pytest.approx(7.3)
 
 
+@pytest.mark.django_db
+def test_it_counts_tasks_killed_in_the_pool_but_not_ordinary_failures_twice(client, token):
+    from celery import signals
+    from celery.exceptions import TimeLimitExceeded
+
+    before = scrape(client)
+    # What the worker's main process sends when it kills a child at the hard time limit.
+    signals.task_failure.send(sender=ping, task_id="t1", exception=TimeLimitExceeded(180))
+    # What a pool child sends for an exception the task raised (postrun counts that one).
+    signals.task_failure.send(sender=ping, task_id="t2", exception=ValueError("bad"))
+    after = scrape(client)
+    labels = {"task": "accounts.tasks.ping", "state": "killed"}
+    assert (
+        value(after, "digitsight_celery_tasks_total", **labels)
+        - value(before, "digitsight_celery_tasks_total", **labels)
+        == 1
+    )
+    failures = {"task": "accounts.tasks.ping", "state": "failure"}
+    assert value(after, "digitsight_celery_tasks_total", **failures) == value(
+        before, "digitsight_celery_tasks_total", **failures
+    )
+
+
 def test_it_never_breaks_a_task_when_redis_is_down(settings):
     settings.REDIS_URL = "redis://127.0.0.1:1/0"
     record("tests.metrics.example", "success", 0.1)  # drops the sample, raises nothing
