@@ -93,6 +93,7 @@ bench: install-dev services data
 	$(PY) scripts/bench_load.py --teachers 50 --photos 500 --out var/reports/load-500.json
 	$(PY) scripts/bench_felt.py --photos 20 --pages 30 --out var/reports/felt.json
 	$(PY) scripts/bench_pdf_upload.py
+	$(PY) scripts/bench_queues.py --pages 200 --out var/reports/queues.json
 
 clean:
 	rm -rf var/static var/reports .pytest_cache

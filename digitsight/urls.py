@@ -3,7 +3,13 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from digitsight import health, metrics
+
 urlpatterns = [
+    # Probes and metrics; digitsight.health.ProbeMiddleware answers these paths first.
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("", include("predictor.urls")),
     path("", include("grading.urls")),
     path("accounts/", include("accounts.urls")),

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from digitsight import queues
 from grading import scoring
 from grading.models import Assignment, AudioExport, Submission
 
@@ -41,7 +42,8 @@ def add_submissions(
     from predictor.services import create_predictions
 
     with transaction.atomic():
-        predictions = create_predictions(assignment.owner, uploaded_file, queue="pages")
+        # Background lane: a class upload must not hold up a teacher's own photo.
+        predictions = create_predictions(assignment.owner, uploaded_file, queue=queues.PAGES)
         submissions = [
             Submission.objects.create(
                 assignment=assignment,

@@ -32,7 +32,7 @@ def create_predictions(
     """Validate, store one Prediction per page and enqueue their reading. Raises UploadRejected.
 
     A PDF is stored once, and each page's worker renders its own page from it.
-    `queue`: "pages" for a class's worksheets, so that they never delay a teacher's photo.
+    `queue` overrides the reading's route (digitsight/queues.py): class uploads go to "pages".
     """
     checked = check_upload(uploaded_file)
     name = clean_name(getattr(uploaded_file, "name", "") or "")

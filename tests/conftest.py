@@ -9,7 +9,7 @@ from django.test import Client
 
 from tests.factories import PASSWORD, UserFactory
 
-pytest_plugins = ["tests.live_worker"]
+pytest_plugins = ["tests.live_worker", "tests.storage_server"]
 
 
 @pytest.fixture

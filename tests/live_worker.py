@@ -21,10 +21,18 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 class WorkerProcess:
-    def __init__(self, env: dict, log_path: Path, concurrency: int = 1):
+    def __init__(self, env: dict, log_path: Path, concurrency: int = 1, cwd: Path = ROOT, hostname: str = ""):
         self.env = env
+        self.hostname = hostname or f"test-{os.getpid()}-{time.monotonic_ns()}@%h"
         self.log_path = log_path
         self.concurrency = concurrency
+        # Another working directory stands for another host: the project comes from PYTHONPATH.
+        self.cwd = cwd
+        if cwd != ROOT:
+            self.env = {
+                **env,
+                "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
+            }
         self.proc: subprocess.Popen | None = None
 
     def start(self, timeout: float = 60) -> WorkerProcess:
@@ -32,11 +40,11 @@ class WorkerProcess:
             sys.executable, "-m", "celery", "-A", "digitsight", "worker",
             "--pool=prefork", f"--concurrency={self.concurrency}", "--loglevel=INFO",
             "--without-gossip", "--without-mingle", "--without-heartbeat",
-            f"--hostname=test-{os.getpid()}-{time.monotonic_ns()}@%h",
+            f"--hostname={self.hostname}",
         ]  # fmt: skip
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
-            command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            command, cwd=self.cwd, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -113,11 +121,16 @@ def celery_on_redis(settings):
     assert not app.conf.task_always_eager
     reset_celery_connections(app)
     assert app.conf.broker_url == settings.REDIS_URL
-    with app.connection_for_write() as conn:
-        for queue in app.conf.task_queues or ["celery"]:
-            conn.default_channel.queue_purge(getattr(queue, "name", queue))
+    purge_queues(app)
     yield app
     reset_celery_connections(app)
+
+
+def purge_queues(app) -> None:
+    """Empty every queue the workers consume (and Celery's old default), so no task leaks between tests."""
+    with app.connection_for_write() as conn:
+        for name in {"celery", *(queue.name for queue in app.conf.task_queues)}:
+            conn.default_channel.queue_purge(name)
 
 
 @pytest.fixture

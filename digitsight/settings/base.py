@@ -4,6 +4,10 @@ through django-environ's typed readers (env.bool, env.int, env.list, ...)."""
 from pathlib import Path
 
 import environ
+from kombu import Exchange, Queue
+
+from digitsight import queues
+from digitsight.storage import s3_backend
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 env = environ.Env()
@@ -27,12 +31,18 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_prometheus",
     "accounts",
     "predictor",
     "grading",
 ]
 
 MIDDLEWARE = [
+    # First and last: django-prometheus times every request (the request counts of /metrics).
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # Load-balancer probes answer before host validation and the HTTPS redirect: they come
+    # over plain HTTP with an IP address as Host (digitsight/health.py).
+    "digitsight.health.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Before anything reads the body (CSRF reads POST): oversized requests never reach the disk.
     "digitsight.middleware.RequestSizeLimitMiddleware",
@@ -45,6 +55,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Innermost, so it sees a view's database error first: 503 and a retry message, not a 500.
     "digitsight.errors.DatabaseUnavailableMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "digitsight.urls"
@@ -70,6 +81,14 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'd
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# django-prometheus's wrappers of the same backends count queries and errors for /metrics.
+_PROMETHEUS_DB = {
+    "django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
+    "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
+}
+DATABASES["default"]["ENGINE"] = _PROMETHEUS_DB.get(
+    DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"]
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth
@@ -119,6 +138,19 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# Media (uploads, audio, exports) in an S3-compatible bucket when one is named, so web servers
+# and workers on different hosts share no disk. Without keys, boto3 looks for an instance role.
+DIGITSIGHT_S3_BUCKET = env.str("DIGITSIGHT_S3_BUCKET", default="")
+if DIGITSIGHT_S3_BUCKET:
+    STORAGES["default"] = s3_backend(
+        DIGITSIGHT_S3_BUCKET,
+        endpoint_url=env.str("DIGITSIGHT_S3_ENDPOINT_URL", default=""),
+        region=env.str("DIGITSIGHT_S3_REGION", default=""),
+        addressing_style=env.str("DIGITSIGHT_S3_ADDRESSING_STYLE", default="path"),
+        location=env.str("DIGITSIGHT_S3_PREFIX", default="media"),
+        access_key=env.str("AWS_ACCESS_KEY_ID", default=""),
+        secret_key=env.str("AWS_SECRET_ACCESS_KEY", default=""),
+    )
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
@@ -156,21 +188,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_RESULT_EXPIRES = 3600
 CELERY_WORKER_MAX_TASKS_PER_CHILD = env.int("CELERY_WORKER_MAX_TASKS_PER_CHILD", default=1000)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# A teacher's own photo must not wait behind a class set: interactive readings go to
-# `photos`, class pages to `pages` (predictor.services.enqueue_reading). A worker started
-# without -Q consumes every queue below and, with the "priority" order strategy, always
-# takes the first non-empty one: a photo waits only for the tasks already running, and
-# readouts (a second or so of work each) come before the rest of a class set.
-CELERY_TASK_DEFAULT_QUEUE = "celery"
-CELERY_TASK_QUEUES = {
-    name: {"routing_key": name} for name in ("photos", "audio", "pages", "exports", "celery")
-}
-CELERY_TASK_ROUTES = {
-    "predictor.tasks.read_prediction": {"queue": "photos"},
-    "predictor.tasks.make_prediction_audio": {"queue": "audio"},
-    "grading.tasks.grade_submission": {"queue": "pages"},
-    "grading.tasks.build_audio_export": {"queue": "exports"},
-}
+# One queue per kind of work (digitsight/queues.py); a worker consumes them all unless
+# started with -Q, e.g. `celery -A digitsight worker -Q photos` for a dedicated photo worker.
+CELERY_TASK_QUEUES = [Queue(name, Exchange(name), routing_key=name) for name in queues.ALL]
+CELERY_TASK_DEFAULT_QUEUE = queues.DEFAULT
+CELERY_TASK_ROUTES = queues.ROUTES
 
 # --- REST API
 REST_FRAMEWORK = {
@@ -226,10 +248,19 @@ DIGITSIGHT_TTS = env.str("DIGITSIGHT_TTS", default="auto")
 # Evaluation reports written by `make evaluate` (ml.evaluate), read by the model page.
 DIGITSIGHT_REPORTS_DIR = Path(env.str("DIGITSIGHT_REPORTS_DIR", default=str(VAR_DIR / "reports")))
 
+# /metrics (Prometheus) answers only to `Authorization: Bearer <this>`; unset: 404.
+DIGITSIGHT_METRICS_TOKEN = env.str("DIGITSIGHT_METRICS_TOKEN", default="")
+# A folder shared by the gunicorn workers of one host (emptied before gunicorn starts), so
+# /metrics adds up all of them; prometheus_client reads the same variable.
+PROMETHEUS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR", default="")
+# Migrations are not a metric worth a database query at every start.
+PROMETHEUS_EXPORT_MIGRATIONS = False
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(processName)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
 }
 

@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import STORAGES, env
 
 DEBUG = False
 try:
@@ -21,6 +21,12 @@ if SECRET_KEY.startswith(("change-me", "insecure-")) or len(SECRET_KEY) < 40:
     raise ImproperlyConfigured(
         "Production refuses to start: DJANGO_SECRET_KEY is a placeholder or shorter than 40 characters."
     )
+# The same for the bucket's and the metrics' secrets, when those features are on.
+for _name in ("AWS_SECRET_ACCESS_KEY", "DIGITSIGHT_METRICS_TOKEN"):
+    if env.str(_name, default="").startswith("change-me"):
+        raise ImproperlyConfigured(
+            f"Production refuses to start: {_name} is the placeholder of .env.example."
+        )
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -35,10 +41,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
-}
+# Media keeps base.py's choice (the bucket when DIGITSIGHT_S3_BUCKET is set).
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}}
 
 EMAIL_BACKEND = env.str("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = env.str("DJANGO_EMAIL_HOST", default="localhost")

@@ -4,6 +4,7 @@ Docker cannot run here; test_web_command.py runs the web service's command itsel
 """
 
 import importlib
+import json
 import re
 import shlex
 
@@ -11,7 +12,7 @@ import pytest
 import yaml
 from celery import Celery
 
-from tests.foundation._subprocess import ROOT
+from tests.foundation._subprocess import ROOT, run
 
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
@@ -45,7 +46,12 @@ def command(service: str) -> list[str]:
 
 
 def test_it_has_the_services():
-    assert {"db", "redis", "web", "worker", "beat"} <= set(SERVICES)
+    assert {"db", "redis", "minio", "createbucket", "web", "worker", "beat"} <= set(SERVICES)
+
+
+def test_it_runs_beat_by_default():
+    # The sweeper finishes work whose enqueue was lost: it must not hide behind a profile.
+    assert "profiles" not in SERVICES["beat"]
 
 
 def test_it_checks_postgres_health_and_keeps_its_data():
@@ -70,6 +76,7 @@ def test_it_starts_app_services_on_healthy_services_with_production_settings(nam
     assert {dep: c["condition"] for dep, c in service["depends_on"].items()} == {
         "db": "service_healthy",
         "redis": "service_healthy",
+        "createbucket": "service_completed_successfully",
     }
     env = service["environment"]
     assert env["DJANGO_SETTINGS_MODULE"] == "digitsight.settings.production"
@@ -78,25 +85,86 @@ def test_it_starts_app_services_on_healthy_services_with_production_settings(nam
     assert env["REDIS_URL"].startswith("redis://redis:6379/")
 
 
-def test_it_shares_media_between_web_and_workers():
-    mounts = [
-        {
-            v
-            for v in SERVICES[name]["volumes"]
-            if v.endswith(f":{SERVICES[name]['environment']['DIGITSIGHT_MEDIA_ROOT']}")
-        }
-        for name in APP_SERVICES
-    ]
-    assert mounts[0] and all(m == mounts[0] for m in mounts)
-    assert next(iter(mounts[0])).split(":")[0] in COMPOSE["volumes"]
+def test_it_checks_minio_health_and_keeps_its_data():
+    minio = SERVICES["minio"]
+    assert minio["image"].startswith("minio/minio")
+    assert minio["command"][:2] == ["server", "/data"]
+    assert minio["healthcheck"]["test"] == ["CMD", "mc", "ready", "local"]
+    volume = next(v for v in minio["volumes"] if v.endswith(":/data"))
+    assert volume.split(":")[0] in COMPOSE["volumes"]
+
+
+def test_it_creates_the_bucket_the_app_uses_before_the_app_starts():
+    init = SERVICES["createbucket"]
+    assert init["image"].startswith("minio/mc") and init["restart"] == "no"
+    assert init["depends_on"] == {"minio": {"condition": "service_healthy"}}
+    script = init["entrypoint"][-1]
+    assert 'mc mb --ignore-existing "local/$$DIGITSIGHT_S3_BUCKET"' in script
+    assert "mc anonymous set none" in script  # the bucket stays private
+    assert (
+        init["environment"]["DIGITSIGHT_S3_BUCKET"] == SERVICES["web"]["environment"]["DIGITSIGHT_S3_BUCKET"]
+    )
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_it_keeps_media_in_the_bucket_with_no_disk_shared_between_services(name):
+    service = SERVICES[name]
+    assert "volumes" not in service, "web and workers must not share a media folder"
+    env = service["environment"]
+    assert env["DIGITSIGHT_S3_BUCKET"] and env["DIGITSIGHT_S3_ENDPOINT_URL"] == "http://minio:9000"
+    assert "DIGITSIGHT_MEDIA_ROOT" not in env
+
+
+def test_it_turns_the_compose_environment_into_s3_storage():
+    env = SERVICES["web"]["environment"]
+    conf = _storage_for(
+        DIGITSIGHT_S3_BUCKET="digitsight",
+        DIGITSIGHT_S3_ENDPOINT_URL=env["DIGITSIGHT_S3_ENDPOINT_URL"],
+        DIGITSIGHT_S3_ADDRESSING_STYLE=env["DIGITSIGHT_S3_ADDRESSING_STYLE"],
+        AWS_ACCESS_KEY_ID="app",
+        AWS_SECRET_ACCESS_KEY="secret",
+    )
+    assert conf["BACKEND"] == "storages.backends.s3.S3Storage"
+    assert conf["OPTIONS"]["bucket_name"] == "digitsight"
+    assert conf["OPTIONS"]["endpoint_url"] == "http://minio:9000"
+    assert conf["OPTIONS"]["addressing_style"] == "path"
+    assert conf["OPTIONS"]["default_acl"] is None and conf["OPTIONS"]["querystring_expire"] <= 600
+
+
+def test_it_keeps_the_local_disk_as_the_embedded_default():
+    assert _storage_for()["BACKEND"] == "django.core.files.storage.FileSystemStorage"
+
+
+def _storage_for(**env) -> dict:
+    result = run(
+        [
+            "-c",
+            "import json; from django.conf import settings; print(json.dumps(settings.STORAGES['default']))",
+        ],
+        DJANGO_SETTINGS_MODULE="digitsight.settings.local",
+        **env,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_it_checks_web_and_worker_health():
+    web = SERVICES["web"]["healthcheck"]["test"]
+    assert web[:3] == ["CMD", "python", "-c"] and "http://127.0.0.1:8000/healthz" in web[3]
+    worker = SERVICES["worker"]["healthcheck"]["test"]
+    assert worker[0] == "CMD-SHELL" and worker[1].startswith("celery -A digitsight inspect ping")
+    # tests/foundation/test_web_command.py and test_worker_healthcheck.py run these commands.
 
 
 def test_it_migrates_collects_and_serves_a_real_wsgi_app():
     steps = [shlex.split(step) for step in command("web")[-1].split("&&")]
-    assert steps[0] == ["python", "manage.py", "migrate", "--noinput"]
-    assert steps[1] == ["python", "manage.py", "collectstatic", "--noinput"]
-    assert steps[2][0] == "gunicorn"
-    module, attr = steps[2][1].split(":")
+    # First the metrics folder of the gunicorn workers is emptied (PROMETHEUS_MULTIPROC_DIR).
+    assert steps[0] == ["rm", "-rf", "$$PROMETHEUS_MULTIPROC_DIR"]
+    assert steps[1] == ["mkdir", "-p", "$$PROMETHEUS_MULTIPROC_DIR"]
+    assert steps[-3] == ["python", "manage.py", "migrate", "--noinput"]
+    assert steps[-2] == ["python", "manage.py", "collectstatic", "--noinput"]
+    assert steps[-1][0] == "gunicorn"
+    module, attr = steps[-1][1].split(":")
     assert callable(getattr(importlib.import_module(module), attr))
 
 

@@ -51,3 +51,22 @@ def test_it_refuses_a_weak_or_placeholder_secret(secret):
     result = run(["manage.py", "check"], **_production_env(DJANGO_SECRET_KEY=secret))
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY is a placeholder" in result.stderr
+
+
+@pytest.mark.parametrize("variable", ["AWS_SECRET_ACCESS_KEY", "DIGITSIGHT_METRICS_TOKEN"])
+def test_it_refuses_the_placeholder_bucket_and_metrics_secrets(variable):
+    env = _production_env(DIGITSIGHT_S3_BUCKET="digitsight", **{variable: "change-me-as-well"})
+    result = run(["manage.py", "check"], **env)
+    assert result.returncode != 0
+    assert f"{variable} is the placeholder" in result.stderr
+
+
+def test_it_passes_check_deploy_with_the_bucket_and_metrics_on():
+    env = _production_env(
+        DIGITSIGHT_S3_BUCKET="digitsight",
+        AWS_ACCESS_KEY_ID="app",
+        AWS_SECRET_ACCESS_KEY=secrets.token_urlsafe(30),
+        DIGITSIGHT_METRICS_TOKEN=secrets.token_urlsafe(30),
+    )
+    result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], **env)
+    assert result.returncode == 0, result.stderr

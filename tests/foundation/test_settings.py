@@ -13,7 +13,8 @@ REDIS = "redis://127.0.0.1:6379/3"
 @pytest.mark.parametrize("module", ["digitsight.settings.local", "digitsight.settings.base"])
 def test_it_runs_embedded_with_nothing_configured(module):
     conf = probe_settings(module)
-    assert conf["engine"] == "django.db.backends.sqlite3"
+    # django-prometheus's wrapper of the SQLite backend (it counts queries for /metrics).
+    assert conf["engine"] == "django_prometheus.db.backends.sqlite3"
     assert conf["name"] == str(ROOT / "var" / "db.sqlite3")
     assert conf["media_root"] == str(ROOT / "var" / "media")
     assert conf["eager"] is True
@@ -41,7 +42,7 @@ def test_it_moves_the_embedded_data_with_digitsight_var_dir(tmp_path):
 
 def test_it_uses_postgres_with_persistent_checked_connections():
     conf = probe_settings("digitsight.settings.local", DATABASE_URL=PG)
-    assert conf["engine"] == "django.db.backends.postgresql"
+    assert conf["engine"] == "django_prometheus.db.backends.postgresql"
     assert conf["name"] == "digitsight"
     assert conf["conn_max_age"] > 0
     assert conf["conn_health_checks"] is True

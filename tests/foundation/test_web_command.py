@@ -7,16 +7,19 @@ import secrets
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.foundation._subprocess import ROOT, clean_env, run
-from tests.foundation.test_docker_compose import command
+from tests.foundation.test_docker_compose import SERVICES, command
 
 pytestmark = pytest.mark.slow
+METRICS_TOKEN = secrets.token_urlsafe(24)
 
 
 def free_port() -> int:
@@ -66,12 +69,17 @@ def web(tmp_path_factory):
     # One server for the module: migrate + collectstatic take most of a minute on a busy box.
     tmp_path = tmp_path_factory.mktemp("web")
     port = free_port()
-    script = command("web")[-1].replace("--bind 0.0.0.0:8000", f"--bind 127.0.0.1:{port}")
+    # Compose turns $$ into $ before the shell sees the command.
+    script = command("web")[-1].replace("$$", "$").replace("--bind 0.0.0.0:8000", f"--bind 127.0.0.1:{port}")
     assert f"127.0.0.1:{port}" in script
+    env = production_env(tmp_path) | {
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "prometheus"),
+        "DIGITSIGHT_METRICS_TOKEN": METRICS_TOKEN,
+    }
     proc = subprocess.Popen(
         ["sh", "-c", script],
         cwd=ROOT,
-        env=production_env(tmp_path),
+        env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -124,3 +132,49 @@ def test_it_collects_static_files_without_errors(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "static files copied" in result.stdout
+
+
+def test_it_passes_the_compose_health_check_over_plain_http(web):
+    # The command compose runs inside the container, pointed at this server's port.
+    base, _ = web
+    check = SERVICES["web"]["healthcheck"]["test"]
+    script = check[3].replace("http://127.0.0.1:8000", base)
+    assert script != check[3]
+    result = subprocess.run([sys.executable, "-c", script], env=clean_env(), capture_output=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+    # It is not vacuous: a path that is not a probe fails the same command.
+    broken = subprocess.run(
+        [sys.executable, "-c", script.replace("/healthz", "/nothing-here")],
+        env=clean_env(),
+        capture_output=True,
+    )
+    assert broken.returncode != 0
+
+
+def test_it_answers_readyz_from_any_host_without_redirecting(web):
+    base, _ = web
+    status, _, body = fetch(f"{base}/readyz", Host="10.1.2.3:8000")
+    assert status == 200, body
+    assert json.loads(body)["checks"] == {"database": "ok", "redis": "ok", "storage": "ok", "model": "ok"}
+
+
+def test_it_adds_up_the_metrics_of_every_gunicorn_worker(web):
+    base, var_dir = web
+    https = {"X-Forwarded-Proto": "https"}
+    for _ in range(8):
+        assert fetch(f"{base}/accounts/login/", **https)[0] == 200
+    totals = []
+    for _ in range(4):  # each scrape may be answered by either worker: all must agree
+        status, _, body = fetch(f"{base}/metrics", Authorization=f"Bearer {METRICS_TOKEN}", **https)
+        assert status == 200
+        totals.append(
+            sum(
+                sample.value
+                for family in text_string_to_metric_families(body.decode())
+                for sample in family.samples
+                if sample.name == "django_http_requests_total_by_method_total"
+                and sample.labels["method"] == "GET"
+            )
+        )
+    assert len(set(totals)) == 1 and totals[0] >= 8, totals
+    assert list((var_dir / "prometheus").glob("counter_*.db"))

@@ -14,6 +14,9 @@ METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 # PUBLIC: anyone. GUEST: anonymous only (logged-in users are sent on). LOGIN: any teacher.
 # OWN: the prediction's owner only, everyone else 404. READ/WRITE/MANAGE: the assignment's roles.
 PUBLIC, GUEST, LOGIN, OWN, READ, WRITE, MANAGE = "public", "guest", "login", "own", "read", "write", "manage"
+# TOKEN: only a bearer token from the settings (/metrics); no session role opens it, and
+# with the token unset (as in tests) it reads like a missing page.
+TOKEN = "token"
 
 _FORM = {"GET": GUEST, "POST": GUEST, "PUT": GUEST}  # Django's FormView answers PUT like POST
 _ANY = dict.fromkeys(METHODS, PUBLIC)  # RedirectView and PasswordResetConfirmView ignore the method
@@ -23,6 +26,10 @@ EXPECTED = {
     "home": (None, _ANY),
     "api-schema": (None, {"GET": PUBLIC}),
     "api-docs": (None, {"GET": PUBLIC}),
+    # probes and metrics (digitsight/health.py, digitsight/metrics.py)
+    "healthz": (None, {"GET": PUBLIC}),
+    "readyz": (None, {"GET": PUBLIC}),
+    "metrics": (None, {"GET": TOKEN}),
     # accounts
     "accounts:login": (None, _FORM),
     "accounts:signup": (None, _FORM),

@@ -20,6 +20,7 @@ from tests.security.routes import (
     METHODS,
     OWN,
     PUBLIC,
+    TOKEN,
     all_routes,
     is_admin,
     is_api,
@@ -40,6 +41,8 @@ LOGIN_PREFIX = "/accounts/login/?next="
 def expected_outcome(need: str, role: str) -> str:
     if need == PUBLIC:
         return OK
+    if need == TOKEN:
+        return HIDDEN
     if need == GUEST:
         return OK if role == "anonymous" else AWAY
     if role == "anonymous":
@@ -142,7 +145,7 @@ def _normalised(response, ids) -> tuple:
 def _probe_role(name) -> str:
     # Login-only pages bounce an anonymous request before the method check: probe as the owner.
     needs = set(EXPECTED[name][1].values())
-    return "anonymous" if needs <= {PUBLIC, GUEST} else "owner"
+    return "anonymous" if needs <= {PUBLIC, GUEST, TOKEN} else "owner"
 
 
 @pytest.mark.parametrize("name", list(EXPECTED))
