@@ -6,9 +6,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 urlpatterns = [
     path("", include("predictor.urls")),
     path("", include("grading.urls")),
+    path("", include("worksheets.urls")),
     path("accounts/", include("accounts.urls")),
     path("api/", include("predictor.api_urls")),
     path("api/", include("grading.api_urls")),
+    path("api/", include("worksheets.api_urls")),
     path("api/", include("accounts.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "accounts",
     "predictor",
     "grading",
+    "worksheets",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,118 @@
+"""Read one class page against its worksheet, area by area, in a worker (never in a request).
+
+The page photo is read with the teacher's template (`ml.worksheet.read_against_template`) or as a
+DigitSight answer sheet (`ml.worksheet.read_sheet`). Each answer's crop is stored through the
+storage API, the student is matched to the roster by the ID read, then the submission is graded.
+A page that does not match is kept with its reason ("needs attention"), never graded 0.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from PIL import Image
+
+from grading import roster
+from grading.models import Submission
+from predictor.reading import TIMEOUT_MESSAGE, TRANSIENT_ERRORS, _failure_message, _jsonable, load_reader
+
+log = logging.getLogger(__name__)
+
+OTHER_SHEET = (
+    "This answer sheet belongs to another assignment (sheet {found}). "
+    "Upload it to that assignment, or print this assignment's sheets."
+)
+CROP_MARGIN = 6  # pixels around an area, so a digit touching its box edge stays visible
+
+
+def read_page(submission_id) -> str:
+    """Returns "done", "needs_attention" or "skipped"."""
+    submission = _load(submission_id)
+    if submission is None:
+        return "skipped"
+    worksheet = submission.assignment.worksheet
+    with submission.prediction.image.open("rb") as handle:
+        photo = handle.read()
+    page = _read(worksheet, photo)
+    if page.get("aligned") and worksheet.reads_sheet and str(page.get("sheet")) != worksheet.sheet_id:
+        page = {"aligned": False, "error": OTHER_SHEET.format(found=page.get("sheet") or "unknown")}
+    if page.get("aligned"):
+        page["answers"] = _store_crops(submission, photo, page.get("answers") or [])
+    _store(submission, page)
+    return "done" if page.get("aligned") else "needs_attention"
+
+
+def _load(submission_id) -> Submission | None:
+    submission = (
+        Submission.objects.select_related("assignment__worksheet", "assignment__owner", "prediction")
+        .filter(pk=submission_id)
+        .first()
+    )
+    worksheet = getattr(submission.assignment, "worksheet", None) if submission else None
+    if worksheet is None or not (worksheet.reads_template or worksheet.reads_sheet):
+        return None
+    return submission
+
+
+def _read(worksheet, photo: bytes) -> dict:
+    try:
+        reader = load_reader()
+        if worksheet.reads_sheet:
+            from ml.worksheet import read_sheet
+
+            return _jsonable(read_sheet(reader, photo))
+        from ml.worksheet import read_against_template
+
+        with worksheet.template.open("rb") as handle:
+            template = handle.read()
+        return _jsonable(read_against_template(reader, photo, template, worksheet.regions))
+    except TRANSIENT_ERRORS:
+        raise
+    except SoftTimeLimitExceeded:
+        return {"aligned": False, "error": TIMEOUT_MESSAGE}
+    except Exception as exc:
+        return {"aligned": False, "error": _failure_message(exc)}
+
+
+def _store_crops(submission: Submission, photo: bytes, answers: list[dict]) -> list[dict]:
+    image = Image.open(io.BytesIO(photo))
+    image.load()
+    stored = []
+    for index, answer in enumerate(answers):
+        answer = dict(answer)
+        if answer.get("box"):
+            name = f"crops/{submission.assignment.owner_id}/{submission.pk}/{index}.png"
+            default_storage.delete(name)  # a re-read replaces its crops, it never piles up copies
+            answer["crop"] = default_storage.save(name, ContentFile(_crop_png(image, answer["box"])))
+        stored.append(answer)
+    return stored
+
+
+def _crop_png(image: Image.Image, box) -> bytes:
+    x, y, w, h = (int(v) for v in box)
+    left, top = max(x - CROP_MARGIN, 0), max(y - CROP_MARGIN, 0)
+    right, bottom = min(x + w + CROP_MARGIN, image.width), min(y + h + CROP_MARGIN, image.height)
+    crop = image.crop((left, top, max(right, left + 1), max(bottom, top + 1))).convert("L")
+    buffer = io.BytesIO()
+    crop.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def _store(submission: Submission, page: dict) -> None:
+    from grading.services import grade_submission
+
+    with transaction.atomic():
+        locked = Submission.objects.select_for_update().get(pk=submission.pk)
+        if page.get("aligned"):
+            roster.identify(locked, page)
+        locked.page_reading = page
+        locked.reviewed = False
+        locked.save(update_fields=["page_reading", "reviewed", "student", "roster_student", "updated_at"])
+    grade_submission(submission.pk)
+    if page.get("aligned"):
+        roster.flag_duplicates(submission.assignment)

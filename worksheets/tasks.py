@@ -1,0 +1,11 @@
+"""Thin tasks: IDs in, worksheets.reading does the work (queue `pages`)."""
+
+from celery import shared_task
+
+from predictor.tasks import READING_TASK
+from worksheets import reading
+
+
+@shared_task(**READING_TASK)
+def read_worksheet_page(submission_id: str) -> str:
+    return reading.read_page(submission_id)
