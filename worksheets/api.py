@@ -83,4 +83,5 @@ class SheetPdf(APIView):
         pdf = services.sheet_for(worksheet)
         response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="answer-sheet-{pk}.pdf"'
+        response["X-Content-Type-Options"] = "nosniff"
         return response

@@ -59,3 +59,14 @@ def area_graded(worksheet, numbers, student="Ana", with_crops=True, **extra):
     submission.page_reading = reading
     submission.save(update_fields=["page_reading"])
     return grade_submission(submission.pk)
+
+
+def worksheet_world(assignment) -> dict:
+    """What the access sweeps need on top of a graded assignment: its worksheet, a page read
+    area by area (with crops), and a student on the owner's class list."""
+    worksheet = WorksheetFactory(assignment=assignment)
+    return {
+        "worksheet": worksheet,
+        "area_submission": area_graded(worksheet, ["12", "7", "345"], student="Bo"),
+        "student": RosterStudentFactory(owner=assignment.owner),
+    }
