@@ -82,4 +82,4 @@ def _clean_points(name: str, points) -> float:
 
 def new_sheet_id(assignment_pk: int) -> str:
     # The assignment id ties a photo back; the random part keeps ids from being guessed.
-    return f"DS{assignment_pk}-{secrets.token_hex(3).upper()}"
+    return f"DS{assignment_pk}_{secrets.token_hex(3).upper()}"
