@@ -61,7 +61,7 @@ def _load(submission_id) -> Submission | None:
 
 def _read(worksheet, photo: bytes) -> dict:
     try:
-        reader = load_reader()
+        reader = _engine()
         if worksheet.reads_sheet:
             from ml.worksheet import read_sheet
 
@@ -77,6 +77,15 @@ def _read(worksheet, photo: bytes) -> dict:
         return {"aligned": False, "error": TIMEOUT_MESSAGE}
     except Exception as exc:
         return {"aligned": False, "error": _failure_message(exc)}
+
+
+def _engine():
+    from predictor.reading import EngineUnavailable
+
+    try:
+        return load_reader()
+    except (OSError, ImportError) as exc:
+        raise EngineUnavailable(str(exc)) from exc
 
 
 def _store_crops(submission: Submission, photo: bytes, answers: list[dict]) -> list[dict]:

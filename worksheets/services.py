@@ -33,6 +33,28 @@ def enqueue_page_reading_for(prediction) -> None:
         enqueue_page_reading(submission.pk)
 
 
+def sweep_page_readings(now=None) -> int:
+    """Queue again the area readings that never started (a lost enqueue, a worker gone).
+
+    A page waits for its area reading with its page reading done and `page_reading` empty;
+    one older than DIGITSIGHT_STUCK_AFTER_SECONDS is queued again (reading it twice is harmless:
+    the result replaces the last one).
+    """
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    stale = (now or timezone.now()) - timedelta(seconds=settings.DIGITSIGHT_STUCK_AFTER_SECONDS)
+    waiting = Submission.objects.filter(
+        status=Submission.Status.PROCESSING, page_reading={}, prediction__status="done", updated_at__lt=stale
+    ).exclude(assignment__worksheet__isnull=True)
+    ids = list(waiting.values_list("pk", flat=True))
+    for pk in ids:
+        enqueue_page_reading(pk)
+    return len(ids)
+
+
 def set_template(worksheet: Worksheet, uploaded_file) -> list[dict]:
     """Store page 1 of the upload as the template; return the proposed areas. Raises UploadRejected.
 
