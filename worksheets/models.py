@@ -26,7 +26,8 @@ class Worksheet(models.Model):
     # [{"name": "1", "box": [x, y, w, h], "answer": "19", "points": 1.0}] in template pixels,
     # reading order. Areas named "student_id" or "name" identify the student, they are not graded.
     regions = models.JSONField(default=list, blank=True)
-    # The id printed in the sheet's QR code: a photo is tied back to this assignment by it.
+    # Our tag in the sheet's QR code (after the layout, see ml.sheet.SheetLayout.id): a photo is
+    # tied back to this assignment by it.
     sheet_id = models.CharField(max_length=64, blank=True, db_index=True)
     sheet_layout = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

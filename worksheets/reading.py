@@ -39,12 +39,22 @@ def read_page(submission_id) -> str:
     with submission.prediction.image.open("rb") as handle:
         photo = handle.read()
     page = _read(worksheet, photo)
-    if page.get("aligned") and worksheet.reads_sheet and str(page.get("sheet")) != worksheet.sheet_id:
+    if page.get("aligned") and worksheet.reads_sheet and sheet_tag(page.get("sheet")) != worksheet.sheet_id:
         page = {"aligned": False, "error": OTHER_SHEET.format(found=page.get("sheet") or "unknown")}
     if page.get("aligned"):
         page["answers"] = _store_crops(submission, photo, page.get("answers") or [])
     _store(submission, page)
     return "done" if page.get("aligned") else "needs_attention"
+
+
+def sheet_tag(layout_id) -> str:
+    """Our tag at the end of a sheet's layout id ("DS1-a4-q4-i6-c1-DS12_3FA9C1" -> "DS12_3FA9C1")."""
+    from ml.sheet import SheetError, SheetLayout
+
+    try:
+        return SheetLayout.from_id(str(layout_id or "")).tag
+    except SheetError:
+        return ""
 
 
 def _load(submission_id) -> Submission | None:

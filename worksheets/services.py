@@ -47,7 +47,10 @@ def sweep_page_readings(now=None) -> int:
 
     stale = (now or timezone.now()) - timedelta(seconds=settings.DIGITSIGHT_STUCK_AFTER_SECONDS)
     waiting = Submission.objects.filter(
-        status=Submission.Status.PROCESSING, page_reading={}, prediction__status="done", updated_at__lt=stale
+        status=Submission.Status.PROCESSING,
+        page_reading={},
+        prediction__status__in=("done", "failed"),
+        updated_at__lt=stale,
     ).exclude(assignment__worksheet__isnull=True)
     ids = list(waiting.values_list("pk", flat=True))
     for pk in ids:
@@ -128,7 +131,8 @@ def sheet_for(worksheet: Worksheet, title: str = "") -> bytes:
     sheet_id = worksheet.sheet_id or region_rules.new_sheet_id(assignment.pk)
     pdf, layout = build_sheet(questions, title=title or assignment.title, sheet_id=sheet_id)
     fields = ["sheet_id", "sheet_layout", "updated_at"]
-    worksheet.sheet_id, worksheet.sheet_layout = str(layout.get("id") or sheet_id), layout
+    # The tag stays when the key grows: sheets printed before still belong to this assignment.
+    worksheet.sheet_id, worksheet.sheet_layout = sheet_id, layout
     if not worksheet.reads_template:
         # No template of their own: the class's pages are these sheets.
         worksheet.mode = Worksheet.Mode.SHEET

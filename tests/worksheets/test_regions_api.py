@@ -163,3 +163,28 @@ def test_it_stores_the_template_and_proposes_areas(owner):
     assert image.status_code == 200 and image["Content-Type"] == "image/png"
     worksheet = Worksheet.objects.get(pk=assignment.pk)
     assert (worksheet.width, worksheet.height) == (blank.image.shape[1], blank.image.shape[0])
+
+
+def test_it_prints_answer_sheets_whose_id_ties_back_to_the_assignment(owner):
+    from worksheets.reading import sheet_tag
+
+    assignment = AssignmentFactory(owner=owner, answer_key=["1", "2", "3"])
+    first = api(owner).get(f"/api/assignments/{assignment.pk}/sheet.pdf")
+    assert first.status_code == 200 and first["Content-Type"] == "application/pdf"
+    assert first.content.startswith(b"%PDF")
+    worksheet = Worksheet.objects.get(pk=assignment.pk)
+    assert worksheet.mode == "sheet" and worksheet.sheet_id.startswith(f"DS{assignment.pk}_")
+    assert sheet_tag(worksheet.sheet_layout["id"]) == worksheet.sheet_id
+    assert [r["name"] for r in worksheet.sheet_layout["regions"]] == ["student_id", "1", "2", "3"]
+    assignment.answer_key = ["1", "2", "3", "4"]
+    assignment.save()
+    assert api(owner).get(f"/api/assignments/{assignment.pk}/sheet.pdf").status_code == 200
+    again = Worksheet.objects.get(pk=assignment.pk)
+    assert again.sheet_id == worksheet.sheet_id and "-q4-" in again.sheet_layout["id"]
+
+
+def test_it_keeps_reading_the_template_when_sheets_are_printed_too(owner):
+    worksheet = WorksheetFactory(assignment__owner=owner)
+    assert api(owner).get(f"/api/assignments/{worksheet.pk}/sheet.pdf").status_code == 200
+    worksheet.refresh_from_db()
+    assert worksheet.mode == "template" and worksheet.reads_template

@@ -16,6 +16,7 @@ from ml.reader import default_model_path
 from tests.factories import PASSWORD
 from tests.grading.factories import AssignmentFactory
 from tests.live_worker import wait_for
+from worksheets.models import Worksheet
 
 pytestmark = [
     pytest.mark.worker,
@@ -145,8 +146,8 @@ def test_it_grades_answer_sheets_and_matches_students_by_id(live_worker, owner):
     for target in (assignment, elsewhere):
         pdf = client.get(f"/api/assignments/{target.pk}/sheet.pdf")
         assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
-    sheet_id = assignment.worksheet.__class__.objects.get(pk=assignment.pk).sheet_id
-    other_id = assignment.worksheet.__class__.objects.get(pk=elsewhere.pk).sheet_id
+    sheet_id = Worksheet.objects.get(pk=assignment.pk).sheet_layout["id"]
+    other_id = Worksheet.objects.get(pk=elsewhere.pk).sheet_layout["id"]
 
     photos = [
         ("p1.png", filled_sheet(sheet_id, "123456", ["12", "7", "345", "60"], 1)),
