@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 from django.conf import settings
 from django.db import transaction
@@ -129,6 +130,26 @@ def match(owner_id, reading: dict) -> tuple[RosterStudent | None, str]:
     if student is None:
         return None, f"Student ID {number} is not on your class list: check it and pick the student."
     return student, ""
+
+
+def find(owner_id, text: str) -> RosterStudent | str:
+    """The student a teacher typed: "Name (ID)" as the picker offers it, an ID, or a unique name.
+
+    Returns the student, or a message saying why none was picked (never a guess).
+    """
+    text = " ".join(str(text).split())
+    students = RosterStudent.objects.filter(owner_id=owner_id)
+    label = re.fullmatch(r"(.+) \((\S+)\)", text)
+    if label and (student := students.filter(student_id=label.group(2), name=label.group(1)).first()):
+        return student
+    if student := students.filter(student_id=clean_id(text)).first():
+        return student
+    named = list(students.filter(name__iexact=text)[:2])
+    if len(named) == 1:
+        return named[0]
+    if named:
+        return f"Several students are called {text}: pick one with their ID."
+    return f"Nobody called “{text}” is on the class list." if text else "Type the student's name or ID."
 
 
 DUPLICATE = "Two or more pages for {name} ({student_id}): check which one counts."

@@ -145,16 +145,16 @@ def needs_attention(request, pk):
 @login_required
 @require_POST
 def pick_student(request, pk):
+    """The teacher names the page's student: "Name (ID)" from the list, an ID, or a unique name."""
     from grading.services import pick_student as pick
 
     submission = grading_access.get_submission_for_user(request.user, pk, write=True)
-    value = request.POST.get("roster_student", "")
-    try:
-        pick(submission, int(value) if value else None)
-    except ValueError:
-        messages.error(request, "Pick a student from the class list.")
+    found = roster.find(submission.assignment.owner_id, request.POST.get("student", ""))
+    if isinstance(found, str):
+        messages.error(request, found)
     else:
-        messages.success(request, "Student set.")
+        pick(submission, found.pk)
+        messages.success(request, f"Page set to {found.name} ({found.student_id}).")
     return redirect("grading:submission_detail", pk=pk)
 
 

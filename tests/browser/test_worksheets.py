@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from grading.models import Submission
-from tests.browser.helpers import assert_accessible, focus_is_visible, log_in, tab_to
+from tests.browser.helpers import assert_accessible, focus_is_visible, log_in, screenshots, tab_to
 from tests.grading.factories import AssignmentFactory
 from tests.worksheets.factories import WorksheetFactory, area_graded
 from worksheets.models import Worksheet
@@ -85,6 +85,7 @@ def test_it_proposes_edits_saves_and_reloads_the_areas(web, owner, blank_png):
     assert sorted(assignment.answer_key) == ["19", "3.5", "7"]
     assert worksheet.regions[0]["box"][0] > x_before - 1
     assert_accessible(web)
+    screenshots(web, "regions-editor")
 
 
 def test_it_edits_the_areas_with_the_keyboard_alone(web, owner):
@@ -144,6 +145,7 @@ def test_it_grades_one_question_across_the_class_by_keyboard(web, owner):
     expect(web.locator(".grid-card")).to_have_count(3)
     expect(web.locator("section h2").first).to_contain_text("Ana, Cy")
     assert_accessible(web)
+    screenshots(web, "question-grid")
 
     tab_to(web, ".grid-answer")
     assert focus_is_visible(web)
@@ -154,7 +156,7 @@ def test_it_grades_one_question_across_the_class_by_keyboard(web, owner):
     web.keyboard.press("ControlOrMeta+A")
     web.keyboard.type("7")
     web.keyboard.press("Enter")  # Bo: the teacher reads a 7, not a 1
-    expect(web.locator(f".grid-card[data-submission='{bo.pk}'] .mark")).to_contain_text("correct")
+    expect(web.locator(f".grid-card[data-submission='{bo.pk}'] .mark")).to_have_text("correct overridden")
 
     marks = {s.student: s.answers[1] for s in Submission.objects.filter(pk__in=[ana.pk, bo.pk, cy.pk])}
     assert (
@@ -164,3 +166,25 @@ def test_it_grades_one_question_across_the_class_by_keyboard(web, owner):
     )
     assert marks["Bo"]["predicted"] == "7" and marks["Bo"]["correct"]
     assert not marks["Cy"]["correct"]
+
+
+def test_it_shows_a_worksheet_page_with_its_areas_crops_and_the_student_picker(web, owner):
+    from tests.worksheets.factories import RosterStudentFactory
+
+    worksheet = WorksheetFactory(assignment__owner=owner)
+    RosterStudentFactory(owner=owner, name="Ana Lopez", student_id="123456")
+    page = area_graded(worksheet, ["12", "1", "345"], student="Page 1")
+    log_in(web, owner)
+    web.goto(f"/submissions/{page.pk}/")
+    expect(web.locator("figure svg rect")).to_have_count(3)
+    expect(web.get_by_role("img", name="The answer written for 2")).to_be_visible()
+    assert_accessible(web)
+    screenshots(web, "worksheet-submission")
+    assert web.locator("#roster-names option").evaluate_all("o => o.map(x => x.value)") == [
+        "Ana Lopez (123456)"
+    ]
+    web.get_by_label("Student from the class list").fill("Ana Lopez (123456)")
+    web.get_by_role("button", name="Set student").click()
+    expect(web.get_by_role("heading", level=1)).to_contain_text("Ana Lopez")
+    page.refresh_from_db()
+    assert page.roster_student.student_id == "123456"

@@ -140,3 +140,29 @@ def test_it_lets_the_teacher_pick_the_student(owner):
     assert picked.status_code == 200
     assert picked.json()["student"] == "Ana" and picked.json()["student_id"] == ana.student_id
     assert not picked.json()["needs_review"]
+
+
+def test_it_finds_the_student_a_teacher_typed_and_never_guesses(owner):
+    ana = RosterStudentFactory(owner=owner, name="Ana Lopez", student_id="123456")
+    RosterStudentFactory(owner=owner, name="Bo", student_id="2")
+    RosterStudentFactory(owner=owner, name="Bo", student_id="3")
+    RosterStudentFactory(name="Ana Lopez", student_id="999")  # someone else's class
+    assert roster.find(owner.pk, "Ana Lopez (123456)") == ana
+    assert roster.find(owner.pk, " 123 456 ") == ana
+    assert roster.find(owner.pk, "ana lopez") == ana
+    assert "Several students are called Bo" in roster.find(owner.pk, "Bo")
+    assert "Nobody called “Ana Lopez (999)”" in roster.find(owner.pk, "Ana Lopez (999)")
+    assert roster.find(owner.pk, "") == "Type the student's name or ID."
+
+
+def test_it_sets_the_student_from_the_page_and_says_when_nobody_matches(owner, owner_client):
+    ana = RosterStudentFactory(owner=owner, name="Ana Lopez", student_id="123456")
+    worksheet = WorksheetFactory(assignment__owner=owner)
+    page = area_graded(worksheet, ["12", "7", "345"], student="Page 1")
+    missing = owner_client.post(f"/submissions/{page.pk}/pick-student/", {"student": "Zed"}, follow=True)
+    assert "Nobody called “Zed”" in missing.content.decode()
+    page.refresh_from_db()
+    assert page.roster_student is None
+    owner_client.post(f"/submissions/{page.pk}/pick-student/", {"student": "Ana Lopez (123456)"})
+    page.refresh_from_db()
+    assert page.roster_student == ana and page.student == "Ana Lopez"
