@@ -29,7 +29,10 @@ def enqueue_page_reading_for(prediction) -> None:
     )
     worksheet = getattr(submission.assignment, "worksheet", None) if submission else None
     if worksheet and (worksheet.reads_template or worksheet.reads_sheet):
-        Submission.objects.filter(pk=submission.pk).update(page_reading={})
+        # The last area reading is stale now: the page shows as being read, not as graded.
+        Submission.objects.filter(pk=submission.pk).update(
+            page_reading={}, status=Submission.Status.PROCESSING
+        )
         enqueue_page_reading(submission.pk)
 
 
