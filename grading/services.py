@@ -97,7 +97,7 @@ def grade_submission(submission_id, new_reading: bool = False) -> Submission | N
 
 def _apply_reading(submission: Submission) -> None:
     prediction = submission.prediction
-    if _reads_areas(submission.assignment) and prediction.status in ("done", "failed"):
+    if _reads_areas(submission.assignment) and prediction.status == "done":
         _apply_page_reading(submission)
     elif prediction.status == "done":
         _apply_grade(submission)
@@ -119,7 +119,7 @@ def _reads_areas(assignment: Assignment) -> bool:
 def _apply_page_reading(submission: Submission) -> None:
     page = submission.page_reading or {}
     if not page:
-        # The worker reads the page area by area next (worksheets.reading).
+        # Read before the worksheet was set up: worksheets.receivers has it read again, by area.
         submission.status = Submission.Status.PROCESSING
     elif not page.get("aligned"):
         submission.status = Submission.Status.NEEDS_ATTENTION

@@ -108,6 +108,13 @@ class EngineUnavailable(RuntimeError):
     """The reader cannot start (e.g. no model file yet): not the image's fault."""
 
 
+# Apps that read some pages their own way register `(reader, prediction, data) -> dict | None`
+# here in AppConfig.ready() (worksheets: a class page read area by area against its worksheet).
+# The first that returns a result wins; None means "not mine". Like a signal, it keeps this
+# layer from importing the apps above it.
+PAGE_READERS: list = []
+
+
 def _run_reader(prediction: Prediction) -> tuple[dict, str]:
     try:
         reader = load_reader()
@@ -116,7 +123,12 @@ def _run_reader(prediction: Prediction) -> tuple[dict, str]:
     with prediction.image.open("rb") as handle:
         data = handle.read()
     inject_fault(prediction.pk)
-    return reader.read(data), str(getattr(reader, "model_version", ""))
+    version = str(getattr(reader, "model_version", ""))
+    for page_reader in PAGE_READERS:
+        result = page_reader(reader, prediction, data)
+        if result is not None:
+            return result, version
+    return reader.read(data), version
 
 
 def _failure_message(exc: Exception) -> str:

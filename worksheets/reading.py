@@ -1,9 +1,12 @@
-"""Read one class page against its worksheet, area by area, in a worker (never in a request).
+"""Read a class page against its worksheet, area by area, in the worker (never in a request).
 
-The page photo is read with the teacher's template (`ml.worksheet.read_against_template`) or as a
-DigitSight answer sheet (`ml.worksheet.read_sheet`). Each answer's crop is stored through the
-storage API, the student is matched to the roster by the ID read, then the submission is graded.
-A page that does not match is kept with its reason ("needs attention"), never graded 0.
+`read_for_prediction` is registered in predictor.reading.PAGE_READERS: when the page being read
+belongs to a submission of a worksheet assignment, the worker reads it with the teacher's template
+(`ml.worksheet.read_against_template`) or as a DigitSight answer sheet (`ml.worksheet.read_sheet`)
+instead of as a page of bare numbers, so each page is read once. Each answer's crop is stored
+through the storage API. Once the reading is committed, `store` matches the student to the roster
+and grades the submission. A page that does not match is kept with its reason ("needs
+attention"), never graded 0.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from PIL import Image
 
 from grading import roster
 from grading.models import Submission
-from predictor.reading import TIMEOUT_MESSAGE, TRANSIENT_ERRORS, _failure_message, _jsonable, load_reader
+from predictor.reading import TRANSIENT_ERRORS, _failure_message, _jsonable
 
 log = logging.getLogger(__name__)
 
@@ -30,21 +33,36 @@ OTHER_SHEET = (
 CROP_MARGIN = 6  # pixels around an area, so a digit touching its box edge stays visible
 
 
-def read_page(submission_id) -> str:
-    """Returns "done", "needs_attention" or "skipped"."""
-    submission = _load(submission_id)
+def worksheet_submission(prediction_id) -> Submission | None:
+    """The submission whose page this is, when its assignment is read by worksheet."""
+    submission = (
+        Submission.objects.select_related("assignment__worksheet", "assignment__owner")
+        .filter(prediction_id=prediction_id)
+        .first()
+    )
+    worksheet = getattr(submission.assignment, "worksheet", None) if submission else None
+    if worksheet is None or not (worksheet.reads_template or worksheet.reads_sheet):
+        return None
+    return submission
+
+
+def read_for_prediction(reader, prediction, photo: bytes) -> dict | None:
+    """The reading stored on the prediction: its numbers (for the prediction's own pages and audio)
+    and, under "worksheet", the page read area by area. None when the page is not a worksheet's."""
+    submission = worksheet_submission(prediction.pk)
     if submission is None:
-        return "skipped"
+        return None
     worksheet = submission.assignment.worksheet
-    with submission.prediction.image.open("rb") as handle:
-        photo = handle.read()
-    page = _read(worksheet, photo)
+    page = _read(reader, worksheet, photo)
     if page.get("aligned") and worksheet.reads_sheet and sheet_tag(page.get("sheet")) != worksheet.sheet_id:
         page = {"aligned": False, "error": OTHER_SHEET.format(found=page.get("sheet") or "unknown")}
     if page.get("aligned"):
         page["answers"] = _store_crops(submission, photo, page.get("answers") or [])
-    _store(submission, page)
-    return "done" if page.get("aligned") else "needs_attention"
+    return {
+        "numbers": _numbers(page),
+        "needs_review": not page.get("aligned") or bool(page.get("needs_review")),
+        "worksheet": page,
+    }
 
 
 def sheet_tag(layout_id) -> str:
@@ -57,21 +75,8 @@ def sheet_tag(layout_id) -> str:
         return ""
 
 
-def _load(submission_id) -> Submission | None:
-    submission = (
-        Submission.objects.select_related("assignment__worksheet", "assignment__owner", "prediction")
-        .filter(pk=submission_id)
-        .first()
-    )
-    worksheet = getattr(submission.assignment, "worksheet", None) if submission else None
-    if worksheet is None or not (worksheet.reads_template or worksheet.reads_sheet):
-        return None
-    return submission
-
-
-def _read(worksheet, photo: bytes) -> dict:
+def _read(reader, worksheet, photo: bytes) -> dict:
     try:
-        reader = _engine()
         if worksheet.reads_sheet:
             from ml.worksheet import read_sheet
 
@@ -81,21 +86,25 @@ def _read(worksheet, photo: bytes) -> dict:
         with worksheet.template.open("rb") as handle:
             template = handle.read()
         return _jsonable(read_against_template(reader, photo, template, worksheet.regions))
-    except TRANSIENT_ERRORS:
-        raise
-    except SoftTimeLimitExceeded:
-        return {"aligned": False, "error": TIMEOUT_MESSAGE}
+    except (*TRANSIENT_ERRORS, SoftTimeLimitExceeded):
+        raise  # the predictor retries, or says the page took too long
     except Exception as exc:
         return {"aligned": False, "error": _failure_message(exc)}
 
 
-def _engine():
-    from predictor.reading import EngineUnavailable
-
-    try:
-        return load_reader()
-    except (OSError, ImportError) as exc:
-        raise EngineUnavailable(str(exc)) from exc
+def _numbers(page: dict) -> list[dict]:
+    """The areas as the predictor's numbers, one line each, so its pages and readouts still work."""
+    return [
+        {
+            "number": a.get("number", ""),
+            "confidence": a.get("confidence"),
+            "box": a.get("box"),
+            "line": n,
+            "digits": [],
+        }
+        for n, a in enumerate(page.get("answers") or [])
+        if str(a.get("number") or "").strip()
+    ]
 
 
 def _store_crops(submission: Submission, photo: bytes, answers: list[dict]) -> list[dict]:
@@ -122,7 +131,8 @@ def _crop_png(image: Image.Image, box) -> bytes:
     return buffer.getvalue()
 
 
-def _store(submission: Submission, page: dict) -> None:
+def store(submission: Submission, page: dict) -> None:
+    """Keep the committed page reading on the submission, match the student, grade."""
     from grading.services import grade_submission
 
     with transaction.atomic():

@@ -15,50 +15,12 @@ from worksheets.models import Worksheet
 log = logging.getLogger(__name__)
 
 
-def enqueue_page_reading(submission_id) -> None:
-    from worksheets.tasks import read_worksheet_page
+def reread(submission: Submission) -> None:
+    """Read the page again; the worker reads it area by area (worksheets.reading)."""
+    from predictor.services import rerun_prediction
 
-    # robust: a broker outage must not turn a stored upload into an error.
-    transaction.on_commit(lambda: read_worksheet_page.delay(str(submission_id)), robust=True)
-
-
-def enqueue_page_reading_for(prediction) -> None:
-    """After the page's reading ends (first upload or a re-run), read it area by area."""
-    submission = (
-        Submission.objects.filter(prediction_id=prediction.pk).select_related("assignment__worksheet").first()
-    )
-    worksheet = getattr(submission.assignment, "worksheet", None) if submission else None
-    if worksheet and (worksheet.reads_template or worksheet.reads_sheet):
-        # The last area reading is stale now: the page shows as being read, not as graded.
-        Submission.objects.filter(pk=submission.pk).update(
-            page_reading={}, status=Submission.Status.PROCESSING
-        )
-        enqueue_page_reading(submission.pk)
-
-
-def sweep_page_readings(now=None) -> int:
-    """Queue again the area readings that never started (a lost enqueue, a worker gone).
-
-    A page waits for its area reading with its page reading done and `page_reading` empty;
-    one older than DIGITSIGHT_STUCK_AFTER_SECONDS is queued again (reading it twice is harmless:
-    the result replaces the last one).
-    """
-    from datetime import timedelta
-
-    from django.conf import settings
-    from django.utils import timezone
-
-    stale = (now or timezone.now()) - timedelta(seconds=settings.DIGITSIGHT_STUCK_AFTER_SECONDS)
-    waiting = Submission.objects.filter(
-        status=Submission.Status.PROCESSING,
-        page_reading={},
-        prediction__status__in=("done", "failed"),
-        updated_at__lt=stale,
-    ).exclude(assignment__worksheet__isnull=True)
-    ids = list(waiting.values_list("pk", flat=True))
-    for pk in ids:
-        enqueue_page_reading(pk)
-    return len(ids)
+    Submission.objects.filter(pk=submission.pk).update(page_reading={}, status=Submission.Status.PROCESSING)
+    rerun_prediction(submission.prediction)
 
 
 def set_template(worksheet: Worksheet, uploaded_file) -> list[dict]:
@@ -118,11 +80,10 @@ def _geometry(regions: list[dict]) -> list:
 
 
 def reread_pages(assignment) -> int:
-    ids = list(assignment.submissions.filter(prediction__status="done").values_list("pk", flat=True))
-    Submission.objects.filter(pk__in=ids).update(page_reading={}, status=Submission.Status.PROCESSING)
-    for pk in ids:
-        enqueue_page_reading(pk)
-    return len(ids)
+    pages = list(assignment.submissions.filter(prediction__status="done").select_related("prediction"))
+    for submission in pages:
+        reread(submission)
+    return len(pages)
 
 
 def sheet_for(worksheet: Worksheet, title: str = "") -> bytes:
