@@ -110,3 +110,12 @@ def test_it_404s_removing_someone_elses_student(owner, stranger_client):
     student = RosterStudentFactory(owner=owner)
     assert stranger_client.post(f"/roster/{student.pk}/delete/").status_code == 404
     assert RosterStudent.objects.filter(pk=student.pk).exists()
+
+
+def test_it_marks_a_page_that_needs_attention_in_the_class_table(owner, owner_client):
+    worksheet = WorksheetFactory(assignment__owner=owner)
+    lost = SubmissionFactory(assignment=worksheet.assignment, student="Mystery page")
+    Submission.objects.filter(pk=lost.pk).update(status="needs_attention", reason="Another worksheet.")
+    page = owner_client.get(f"/assignments/{worksheet.pk}/").content.decode()
+    assert 'title="Another worksheet."' in page and ">needs attention</span>" in page
+    assert f"/assignments/{worksheet.pk}/attention/" in page
