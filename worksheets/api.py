@@ -68,7 +68,7 @@ class Regions(APIView):
 
     def _body(self, request, worksheet) -> dict:
         return {
-            "regions": worksheet.regions,
+            "regions": services.current_regions(worksheet),
             "width": worksheet.width,
             "height": worksheet.height,
             "template_url": template_url(request, worksheet),

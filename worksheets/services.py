@@ -75,6 +75,22 @@ def save_regions(worksheet: Worksheet, regions: list[dict]) -> int:
     return regrade_assignment(assignment)
 
 
+def current_regions(worksheet: Worksheet) -> list[dict]:
+    """The areas with the assignment's key as it is now: the key may be edited on its own form."""
+    assignment = worksheet.assignment
+    key, points = assignment.answer_key, assignment.points
+    graded = [r for r in worksheet.regions if not scoring.is_identity_area(r["name"])]
+    if len(graded) != len(key):
+        return worksheet.regions
+    regions, index = [], 0
+    for region in worksheet.regions:
+        if not scoring.is_identity_area(region["name"]):
+            region = dict(region, answer=key[index], points=float(points[index]) if points else 1.0)
+            index += 1
+        regions.append(region)
+    return regions
+
+
 def _geometry(regions: list[dict]) -> list:
     return [(r["name"], list(r["box"])) for r in regions or []]
 

@@ -33,7 +33,7 @@ def worksheet_editor(request, pk):
     assignment = grading_access.get_assignment_for_user(request.user, pk, manage=True)
     worksheet = Worksheet.objects.filter(assignment=assignment).first()
     editor = {
-        "regions": worksheet.regions if worksheet else [],
+        "regions": services.current_regions(worksheet) if worksheet else [],
         "width": worksheet.width if worksheet else 0,
         "height": worksheet.height if worksheet else 0,
         "template_api": reverse("worksheets_api:template", kwargs={"pk": pk}),

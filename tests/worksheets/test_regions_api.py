@@ -188,3 +188,22 @@ def test_it_keeps_reading_the_template_when_sheets_are_printed_too(owner):
     assert api(owner).get(f"/api/assignments/{worksheet.pk}/sheet.pdf").status_code == 200
     worksheet.refresh_from_db()
     assert worksheet.mode == "template" and worksheet.reads_template
+
+
+def test_it_shows_the_key_as_edited_on_the_assignment_form(owner, owner_client):
+    worksheet = WorksheetFactory(assignment__owner=owner)
+    owner_client.post(
+        f"/assignments/{worksheet.pk}/edit/",
+        {
+            "title": "Quiz",
+            "class_name": "5B",
+            "answer_key_text": "12\n8\n345",
+            "points_text": "",
+            "tolerance": "",
+        },
+    )
+    worksheet.assignment.refresh_from_db()
+    assert worksheet.assignment.answer_key == ["12", "8", "345"]
+    regions = api(owner).get(regions_url(worksheet.assignment)).json()["regions"]
+    assert [r["answer"] for r in regions] == ["12", "8", "345"]
+    assert [r["points"] for r in regions] == [1.0, 1.0, 1.0]
