@@ -119,3 +119,16 @@ def test_it_marks_a_page_that_needs_attention_in_the_class_table(owner, owner_cl
     page = owner_client.get(f"/assignments/{worksheet.pk}/").content.decode()
     assert 'title="Another worksheet."' in page and ">needs attention</span>" in page
     assert f"/assignments/{worksheet.pk}/attention/" in page
+
+
+def test_it_deletes_the_crops_and_the_template_with_the_assignment(
+    owner, owner_client, django_capture_on_commit_callbacks
+):
+    worksheet = WorksheetFactory(assignment__owner=owner)
+    submission = area_graded(worksheet, ["12", "7", "345"])
+    files = [a["crop"] for a in submission.page_reading["answers"]] + [worksheet.template.name]
+    assert all(default_storage.exists(name) for name in files)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = owner_client.post(f"/assignments/{worksheet.pk}/delete/")
+    assert response.status_code == 302
+    assert not any(default_storage.exists(name) for name in files)
