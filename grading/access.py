@@ -96,3 +96,19 @@ def get_share_for_owner(user, pk) -> Collaborator:
         raise Http404("No such collaborator.")
     check(user, share.assignment, MANAGE, missing="No such collaborator.")
     return share
+
+
+def roster_for_user(user):
+    from grading.models import RosterStudent
+
+    if not user.is_authenticated:
+        return RosterStudent.objects.none()
+    return RosterStudent.objects.filter(owner=user)
+
+
+def get_roster_student_for_user(user, pk):
+    """A student on the user's own class list; anyone else's is a 404."""
+    student = roster_for_user(user).filter(pk=pk).first()
+    if student is None:
+        raise Http404("No such student.")
+    return student

@@ -114,6 +114,11 @@ class SubmissionDetail(APIView):
                 )  # fmt: skip
             except ValueError as exc:
                 raise ValidationError({"answers": [str(exc)]})
+        if "roster_student" in data:
+            try:
+                services.pick_student(submission, data["roster_student"])
+            except ValueError as exc:
+                raise ValidationError({"roster_student": [str(exc)]})
         if "reviewed" in data:
             services.mark_reviewed(submission, data["reviewed"])
 

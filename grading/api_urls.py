@@ -1,6 +1,6 @@
 from django.urls import path
 
-from grading import api
+from grading import api, roster_api
 
 app_name = "grading_api"
 urlpatterns = [
@@ -15,4 +15,7 @@ urlpatterns = [
     ),
     path("assignments/<int:pk>/grades.csv", api.GradesCsv.as_view(), name="grades_csv"),
     path("submissions/<uuid:pk>/", api.SubmissionDetail.as_view(), name="submission_detail"),
+    path("roster/", roster_api.RosterList.as_view(), name="roster_list"),
+    path("roster/import/", roster_api.RosterImport.as_view(), name="roster_import"),
+    path("roster/<int:pk>/", roster_api.RosterDetail.as_view(), name="roster_detail"),
 ]

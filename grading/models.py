@@ -60,10 +60,16 @@ class Submission(models.Model):
         PROCESSING = "processing"
         GRADED = "graded"
         FAILED = "failed"
+        # The page does not match the worksheet (another sheet, blurred): never graded 0 in silence.
+        NEEDS_ATTENTION = "needs_attention"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="submissions")
     student = models.CharField(max_length=200)
+    # Set when the page was matched to the class list (by the ID read on it, or by the teacher).
+    roster_student = models.ForeignKey(
+        "grading.RosterStudent", null=True, blank=True, on_delete=models.SET_NULL, related_name="submissions"
+    )
     # The page's reading. Owned by the assignment's owner so files stay with the class.
     prediction = models.OneToOneField(
         "predictor.Prediction", on_delete=models.CASCADE, related_name="submission"
@@ -71,7 +77,12 @@ class Submission(models.Model):
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    # Why a page needs attention, in words a teacher can act on.
+    reason = models.TextField(blank=True)
+    # A worksheet page read area by area (worksheets.reading): {"aligned", "answers": [{"name",
+    # "number", "confidence", "box", "crop"}], "student_id": {...}, "sheet": ...}; empty for line pages.
+    page_reading = models.JSONField(default=dict, blank=True)
     # Derived from the reading + overrides by grading.scoring.grade(); see Answer.as_dict().
     answers = models.JSONField(default=list, blank=True)
     # Numbers read beyond the last question: shown, never graded.
@@ -98,6 +109,25 @@ class Submission(models.Model):
 
     def __str__(self):
         return f"{self.student} — {self.assignment}"
+
+
+class RosterStudent(models.Model):
+    """One student on a teacher's class list; the ID is what the answer sheet's boxes carry."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="roster")
+    name = models.CharField(max_length=200)
+    student_id = models.CharField(max_length=32)
+    class_name = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "student_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "student_id"], name="one_student_per_id_and_teacher")
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.student_id})"
 
 
 class AudioExport(models.Model):

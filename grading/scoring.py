@@ -123,6 +123,41 @@ def _reading(numbers: list[dict]) -> Reading:
     )
 
 
+def readings_from_areas(areas: list[dict], key: list[str]) -> list[Reading]:
+    """One reading per graded area, in key order; an area read as nothing is a blank answer.
+
+    Exactly one reading per question, so `fill_gaps` never shifts anything: areas are not lines.
+    """
+    graded = [a for a in areas if not is_identity_area(a.get("name", ""))]
+    readings = [
+        Reading(text=str(a.get("number") or ""), confidence=a.get("confidence"), box=a.get("box"))
+        if str(a.get("number") or "").strip()
+        else Reading(text="", confidence=None, box=a.get("box"), numbers=0)
+        for a in graded[: len(key)]
+    ]
+    return readings + [BLANK] * (len(key) - len(readings))
+
+
+IDENTITY_AREAS = ("student_id", "name")
+
+
+def is_identity_area(name: str) -> bool:
+    """Areas that say who wrote the page: read, shown, never graded."""
+    return str(name).strip().lower() in IDENTITY_AREAS
+
+
+def attach_areas(result: Grade, page: dict) -> None:
+    """Give each graded answer its area's name, page box and crop, and add the page's doubts."""
+    areas = list(enumerate(page.get("answers") or []))
+    graded = [(i, a) for i, a in areas if not is_identity_area(a.get("name", ""))]
+    for answer, (index, area) in zip(result.answers, graded, strict=False):
+        answer["name"] = str(area.get("name", answer["question"]))
+        answer["box"] = area.get("box")
+        answer["crop"] = area.get("crop", "")
+        answer["area"] = index  # the crop's place in the page reading, for its URL
+    result.reasons.extend(page.get("identity_reasons") or [])
+
+
 def _union(boxes: list[list[int]]) -> list[int]:
     x0 = min(b[0] for b in boxes)
     y0 = min(b[1] for b in boxes)

@@ -1,4 +1,5 @@
 from django import forms
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.names import display_name
@@ -60,20 +61,47 @@ class AnswerSerializer(serializers.Serializer):
     correct = serializers.BooleanField()
     overridden = serializers.BooleanField()
     flags = serializers.ListField(child=serializers.CharField())
+    points = serializers.FloatField(required=False)
+    earned = serializers.FloatField(required=False)
+    name = serializers.SerializerMethodField()
+    box = serializers.ListField(child=serializers.IntegerField(), allow_null=True, required=False)
+    crop_url = serializers.SerializerMethodField()
+
+    def get_name(self, answer) -> str:
+        return str(answer.get("name") or answer["question"])
+
+    def get_crop_url(self, answer) -> str | None:
+        """The answer area's crop on a worksheet page (served through the access check)."""
+        if not answer.get("crop") or "area" not in answer or "submission" not in self.context:
+            return None
+        from django.urls import reverse
+
+        url = reverse(
+            "worksheets:submission_crop",
+            kwargs={"pk": self.context["submission"].pk, "index": answer["area"]},
+        )
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request else url
 
 
 class SubmissionSerializer(serializers.ModelSerializer):
-    answers = AnswerSerializer(many=True, read_only=True)
+    answers = serializers.SerializerMethodField()
     assignment = serializers.PrimaryKeyRelatedField(read_only=True)
     prediction = serializers.UUIDField(source="prediction_id", read_only=True)
+    student_id = serializers.CharField(source="roster_student.student_id", read_only=True, default=None)
 
     class Meta:
         model = Submission
         fields = [
-            "id", "assignment", "student", "status", "score", "max_score", "answers", "extra_answers",
-            "needs_review", "review_reasons", "prediction", "created_at", "graded_at",
+            "id", "assignment", "student", "student_id", "status", "reason", "score", "max_score", "answers",
+            "extra_answers", "needs_review", "review_reasons", "prediction", "created_at", "graded_at",
         ]  # fmt: skip
         read_only_fields = fields
+
+    @extend_schema_field(AnswerSerializer(many=True))
+    def get_answers(self, submission):
+        context = dict(self.context, submission=submission)
+        return AnswerSerializer(submission.answers, many=True, context=context).data
 
 
 class OverrideItemSerializer(serializers.Serializer):
@@ -100,6 +128,9 @@ class SubmissionPatchSerializer(serializers.Serializer):
     answers = OverrideItemSerializer(many=True, required=False)
     student = serializers.CharField(required=False, max_length=200)
     reviewed = serializers.BooleanField(required=False)
+    roster_student = serializers.IntegerField(
+        required=False, allow_null=True, help_text="Pick the page's student from the class list (id)."
+    )
 
 
 class SubmissionUploadSerializer(serializers.Serializer):

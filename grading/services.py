@@ -115,7 +115,9 @@ def grade_submission(submission_id, new_reading: bool = False) -> Submission | N
 
 def _apply_reading(submission: Submission) -> None:
     prediction = submission.prediction
-    if prediction.status == "done":
+    if _reads_areas(submission.assignment) and prediction.status == "done":
+        _apply_page_reading(submission)
+    elif prediction.status == "done":
         _apply_grade(submission)
     elif prediction.status == "failed":
         submission.status = Submission.Status.FAILED
@@ -126,13 +128,37 @@ def _apply_reading(submission: Submission) -> None:
         submission.status = prediction.status
 
 
-def _apply_grade(submission: Submission) -> None:
+def _reads_areas(assignment: Assignment) -> bool:
+    """A worksheet assignment is graded from its area reading, never line by line."""
+    worksheet = getattr(assignment, "worksheet", None)
+    return bool(worksheet and (worksheet.reads_template or worksheet.reads_sheet))
+
+
+def _apply_page_reading(submission: Submission) -> None:
+    page = submission.page_reading or {}
+    if not page:
+        # Read before the worksheet was set up: worksheets.receivers has it read again, by area.
+        submission.status = Submission.Status.PROCESSING
+    elif not page.get("aligned"):
+        submission.status = Submission.Status.NEEDS_ATTENTION
+        submission.reason = page.get("error") or "The page does not match the worksheet."
+        submission.review_reasons = [submission.reason]
+        submission.needs_review = True
+        submission.score = None
+    else:
+        submission.reason = ""
+        readings = scoring.readings_from_areas(page.get("answers") or [], submission.assignment.answer_key)
+        _apply_grade(submission, readings, page)
+
+
+def _apply_grade(submission: Submission, readings=None, page=None) -> None:
+    if readings is None:
+        readings = scoring.readings_from_result(submission.prediction.result)
     result = scoring.grade(
-        submission.assignment.key(),
-        scoring.readings_from_result(submission.prediction.result),
-        submission.overrides,
-        settings.DIGITSIGHT_REVIEW_THRESHOLD,
+        submission.assignment.key(), readings, submission.overrides, settings.DIGITSIGHT_REVIEW_THRESHOLD
     )
+    if page is not None:
+        scoring.attach_areas(result, page)
     submission.answers = result.answers
     submission.extra_answers = result.extras
     submission.score = result.score
@@ -175,6 +201,20 @@ def _store_override(submission: Submission, question, override: dict) -> None:
     else:
         overrides.pop(str(question), None)
     submission.overrides = overrides
+
+
+def pick_student(submission: Submission, roster_student_id: int | None) -> Submission:
+    """The teacher picks the page's student from the owner's class list; raises ValueError."""
+    from grading import roster
+    from grading.models import RosterStudent
+
+    student = None
+    if roster_student_id is not None:
+        owner = submission.assignment.owner_id
+        student = RosterStudent.objects.filter(owner_id=owner, pk=roster_student_id).first()
+        if student is None:
+            raise ValueError("No such student on the class list.")
+    return roster.assign(submission, student)
 
 
 def mark_reviewed(submission: Submission, reviewed: bool = True) -> Submission:

@@ -312,6 +312,40 @@ class Reader:
         lines = {line_no: k for k, line_no in enumerate(sorted({n[0] for n in numbers}))}
         return [_number(digits, lines[line_no], to_original) for line_no, digits in numbers]
 
+    def read_blob_sets(self, blob_sets: list[list]) -> list[list[dict]]:
+        """Read several crops' blobs (ml.segment.find_blobs) with one batched call per model.
+
+        For each set, its numbers in reading order: {"number", "confidence", "digits"}, each
+        digit {"digit", "confidence", "box"} in that crop's pixels. Used by ml.worksheet to
+        read every answer area of a page at once; plain reading is unchanged.
+        """
+        from ml import segment
+
+        groups = [(k, group) for k, blobs in enumerate(blob_sets) if blobs for _, group in _groups(blobs)]
+        readings = self._line_readings([group for _, group in groups])
+        sure = [_sure(reading, group) for (_, group), reading in zip(groups, readings, strict=True)]
+        unsure = [b for (_, group), ok in zip(groups, sure, strict=True) if not ok for b in group]
+        heights = {}
+        for blobs in blob_sets:
+            heights.update(zip(map(id, blobs), segment.line_heights(blobs) if blobs else [], strict=True))
+        chosen = self._cut_readings(unsure, [heights[id(b)] for b in unsure])
+        found = [[] for _ in blob_sets]
+        for (k, group), reading, ok in zip(groups, readings, sure, strict=True):
+            if ok:
+                digits = [_blob_digit(b, d, p) for b, (d, p, _) in zip(group, reading[1], strict=True)]
+            else:
+                digits = sorted((c for b in group for c in chosen[id(b)]), key=lambda c: c["box"][0])
+                digits = _reconcile(digits, reading, group)
+            if digits:
+                found[k].append(
+                    {
+                        "number": "".join(str(c["digit"]) for c in digits),
+                        "confidence": float(np.prod([c["confidence"] for c in digits])),
+                        "digits": digits,
+                    }
+                )
+        return found
+
     def _line_readings(self, groups: list[list]) -> list:
         """Each number read whole by the line model, in one call: (text, found, scale) or None."""
         from ml import segment

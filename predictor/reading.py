@@ -110,6 +110,13 @@ class EngineUnavailable(RuntimeError):
     """The reader cannot start (e.g. no model file yet): not the image's fault."""
 
 
+# Apps that read some pages their own way register `(reader, prediction, data) -> dict | None`
+# here in AppConfig.ready() (worksheets: a class page read area by area against its worksheet).
+# The first that returns a result wins; None means "not mine". Like a signal, it keeps this
+# layer from importing the apps above it.
+PAGE_READERS: list = []
+
+
 def _run_reader(prediction: Prediction) -> tuple[dict, str]:
     try:
         reader = load_reader()
@@ -120,7 +127,12 @@ def _run_reader(prediction: Prediction) -> tuple[dict, str]:
     if is_pdf_name(prediction.image.name):
         data = _render_page(prediction, data)
     inject_fault(prediction.pk)
-    return reader.read(data), str(getattr(reader, "model_version", ""))
+    version = str(getattr(reader, "model_version", ""))
+    for page_reader in PAGE_READERS:
+        result = page_reader(reader, prediction, data)
+        if result is not None:
+            return result, version
+    return reader.read(data), version
 
 
 def _render_page(prediction: Prediction, pdf: bytes) -> bytes:

@@ -3,7 +3,8 @@
 # for the browser tests, Chromium. Installs only what is missing.
 set -euo pipefail
 want=(espeak-ng)
-[ "${1:-}" = "--test" ] && want+=(chromium chromium-driver)
+# Print fonts for the worksheet benchmark's generated pages (ml.worksheets_synth).
+[ "${1:-}" = "--test" ] && want+=(chromium chromium-driver fonts-liberation fonts-freefont-ttf)
 missing=()
 for pkg in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

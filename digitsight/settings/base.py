@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "accounts",
     "predictor",
     "grading",
+    "worksheets",
 ]
 
 MIDDLEWARE = [

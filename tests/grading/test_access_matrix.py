@@ -15,9 +15,10 @@ from rest_framework.test import APIClient
 from grading.models import AudioExport, Collaborator
 from tests.factories import PASSWORD, UserFactory
 from tests.grading.factories import AssignmentFactory, CollaboratorFactory, graded
+from tests.worksheets.factories import worksheet_world
 
-NAMESPACES = ("grading", "grading_api")
-LOGIN, READ, WRITE, MANAGE = "login", "read", "write", "manage"
+NAMESPACES = ("grading", "grading_api", "worksheets", "worksheets_api")
+LOGIN, READ, WRITE, MANAGE, OWN = "login", "read", "write", "manage", "own"
 
 # route -> (what `pk` names, {method: what the request needs})
 EXPECTED = {
@@ -55,13 +56,30 @@ EXPECTED = {
     "grading_api:collaborator_detail": ("assignment", {"GET": READ, "PATCH": MANAGE, "DELETE": MANAGE}),
     "grading_api:grades_csv": ("assignment", {"GET": READ}),
     "grading_api:submission_detail": ("submission", {"GET": READ, "PATCH": WRITE}),
+    # The class list is the teacher's own: everyone else gets a 404.
+    "grading_api:roster_list": (None, {"GET": LOGIN, "POST": LOGIN}),
+    "grading_api:roster_import": (None, {"POST": LOGIN}),
+    "grading_api:roster_detail": ("student", {"GET": OWN, "PATCH": OWN, "DELETE": OWN}),
+    "worksheets:editor": ("assignment", {"GET": MANAGE}),
+    "worksheets:template_upload": ("assignment", {"POST": MANAGE}),
+    "worksheets:template_image": ("assignment", {"GET": READ}),
+    "worksheets:question_grid": ("assignment", {"GET": READ}),
+    "worksheets:needs_attention": ("assignment", {"GET": READ}),
+    "worksheets:submission_crop": ("area_submission", {"GET": READ}),
+    "worksheets:pick_student": ("area_submission", {"POST": WRITE}),
+    "worksheets:roster": (None, {"GET": LOGIN, "POST": LOGIN}),
+    "worksheets:roster_import": (None, {"POST": LOGIN}),
+    "worksheets:roster_delete": ("student", {"POST": OWN}),
+    "worksheets_api:template": ("assignment", {"PUT": MANAGE}),
+    "worksheets_api:regions": ("assignment", {"GET": READ, "PUT": MANAGE}),
+    "worksheets_api:sheet_pdf": ("assignment", {"GET": WRITE}),
 }
 
 ALLOWED = {
-    "owner": {LOGIN, READ, WRITE, MANAGE},
+    "owner": {LOGIN, READ, WRITE, MANAGE, OWN},
     "grader": {LOGIN, READ, WRITE},
     "viewer": {LOGIN, READ},
-    "stranger": {LOGIN},
+    "stranger": {LOGIN},  # OWN: only the owner, and a 404 for everyone else
     "anonymous": set(),
 }
 
@@ -74,9 +92,11 @@ BODIES = {
     ("grading_api:assignment_detail", "PATCH"): {"title": "Renamed"},
     ("grading_api:submission_detail", "PATCH"): {"answers": [{"question": 2, "correct": True}]},
     ("grading_api:collaborator_detail", "PATCH"): {"role": "grader"},
+    ("grading_api:roster_detail", "PATCH"): {"name": "Renamed"},
+    ("worksheets_api:regions", "PUT"): {"regions": [{"name": "1", "box": [0, 0, 50, 20], "answer": "1"}]},
 }
 
-MULTIPART = {"grading_api:submission_list"}
+MULTIPART = {"grading_api:submission_list", "worksheets_api:template", "grading_api:roster_import"}
 
 
 def grading_routes() -> dict[str, list[str]]:
@@ -125,7 +145,7 @@ def world(owner, settings, tmp_path):
         "share": share,
         "export": export,
         "helper": helper,
-    }
+    } | worksheet_world(assignment)
 
 
 def _empty_zip() -> bytes:
@@ -142,6 +162,8 @@ def _kwargs(name, world) -> dict:
         "export_id": world["export"].pk,
         "user_id": world["helper"].pk,
         "name": "confusion.png",
+        "question": 1,
+        "index": 0,
     }
     return {key: values[key] for key in grading_routes()[name]}
 
@@ -160,11 +182,17 @@ def _client(role, world, collaborator):
 
 def _request(client, name, method, url):
     body = BODIES.get((name, method), {})
-    if name in MULTIPART and method == "POST":
-        return client.post(url, {"student": "Ana"}, format="multipart")
-    if name.startswith("grading_api:") and method != "GET":
+    if name in MULTIPART and method in ("POST", "PUT"):
+        return client.generic(method, url, **_multipart({"student": "Ana"}))
+    if name.startswith(("grading_api:", "worksheets_api:")) and method != "GET":
         return client.generic(method, url, data=_json(body), content_type="application/json")
     return client.generic(method, url, data=_form(body), content_type="application/x-www-form-urlencoded")
+
+
+def _multipart(fields) -> dict:
+    from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
+
+    return {"data": encode_multipart(BOUNDARY, fields), "content_type": MULTIPART_CONTENT}
 
 
 def _json(body) -> str:
@@ -191,11 +219,11 @@ def test_it_enforces_the_role_matrix(name, method, role, world, collaborator):
         if status == 302:
             assert "/accounts/login/" not in response["Location"]
     elif role == "anonymous":
-        expected = (401, 403) if name.startswith("grading_api:") else (302,)
+        expected = (401, 403) if name.startswith(("grading_api:", "worksheets_api:")) else (302,)
         assert status in expected, (url, status)
         if status == 302:
             assert "/accounts/login/" in response["Location"]
-    elif role == "stranger":
+    elif role == "stranger" or need == OWN:
         assert status == 404, (url, status)
     else:
         assert status == 403, (url, status)

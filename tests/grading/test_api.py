@@ -86,6 +86,8 @@ def test_it_shows_a_submission_in_the_contract_shape(api, owner):
     assert body["answers"][1] == {
         "question": 2, "expected": "7", "predicted": "1", "original_predicted": "1", "confidence": 0.3,
         "correct": False, "overridden": False, "flags": ["low_confidence"],
+        # Issue 12: an answer names its area, where it is on the page and its crop (worksheets only).
+        "name": "2", "box": [40, 80, 30, 40], "crop_url": None, "points": 1.0, "earned": 0.0,
     }  # fmt: skip
 
 

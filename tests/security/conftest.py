@@ -15,6 +15,7 @@ from grading.models import AudioExport, Collaborator
 from tests.factories import UserFactory
 from tests.grading.factories import AssignmentFactory, CollaboratorFactory, graded
 from tests.predictor.factories import PredictionFactory, with_audio
+from tests.worksheets.factories import worksheet_world
 
 ROLES = ("anonymous", "stranger", "viewer", "grader", "owner")
 
@@ -41,16 +42,17 @@ def world(owner, stranger, settings, tmp_path):
         CollaboratorFactory(assignment=assignment, user=users[role], role=role)
     helper = UserFactory(username="helper")
     _reports(settings, tmp_path)
+    submission = graded(assignment, ["12", ("1", 0.4), "345"], student="Ana")
     return {
         "users": users,
         "assignment": assignment,
-        "submission": graded(assignment, ["12", ("1", 0.4), "345"], student="Ana"),
+        "submission": submission,
         "share": CollaboratorFactory(assignment=assignment, user=helper),
         "helper": helper,
         "export": _export(assignment),
         "prediction": with_audio(PredictionFactory(owner=owner, done=True)),
         "reset": (urlsafe_base64_encode(force_bytes(owner.pk)), default_token_generator.make_token(owner)),
-    }
+    } | worksheet_world(assignment)
 
 
 def _reports(settings, tmp_path):

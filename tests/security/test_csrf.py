@@ -111,7 +111,8 @@ KNOWN_FORMS = {
     "grading:assignment_delete", "grading:class_upload", "grading:mark_group",
     "grading:audio_export_create", "grading:submission_override", "grading:submission_reviewed",
     "grading:submission_rename", "grading:submission_delete", "grading:collaborators",
-    "grading:collaborator_role", "grading:collaborator_remove",
+    "grading:collaborator_role", "grading:collaborator_remove", "worksheets:template_upload",
+    "worksheets:roster", "worksheets:roster_import", "worksheets:roster_delete",
 }  # fmt: skip
 
 

@@ -19,6 +19,9 @@ FILE_ROUTES = {
     "grading:grades_csv": "text/csv; charset=utf-8",
     "grading_api:grades_csv": "text/csv; charset=utf-8",
     "grading:model_report_image": "image/png",
+    "worksheets:template_image": "image/png",
+    "worksheets:submission_crop": "image/png",
+    "worksheets_api:sheet_pdf": "application/pdf",
 }
 # Pages and API documents, answered as HTML or JSON on purpose.
 DOCUMENT_TYPES = ("text/html", "application/json", "application/vnd.oai.openapi")
@@ -26,7 +29,14 @@ DOCUMENT_TYPES = ("text/html", "application/json", "application/vnd.oai.openapi"
 
 def _stored_files(world) -> list[str]:
     prediction = world["prediction"]
-    return [prediction.image.name, prediction.audio.name, world["export"].file.name]
+    crop = world["area_submission"].page_reading["answers"][0]["crop"]
+    return [
+        prediction.image.name,
+        prediction.audio.name,
+        world["export"].file.name,
+        world["worksheet"].template.name,
+        crop,
+    ]
 
 
 def test_it_serves_no_upload_from_a_media_url(world, settings):

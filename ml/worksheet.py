@@ -1,0 +1,337 @@
+"""Read the answer areas of a photographed worksheet, against its blank template or a DigitSight sheet.
+
+    result = read_against_template(reader, page, template, regions)
+    result = read_sheet(reader, photo)
+
+The page is registered to the template (ml.align), then each answer area is
+cut out of the page in the template's frame, a little larger than its box so
+that handwriting spilling over the border still belongs to it. What the
+template prints inside that window (the box border, an underline, a dotted
+line, a printed hint) is erased from the page's ink, except where a
+handwritten stroke crosses it. The remaining blobs whose centre lies in the
+box are the answer; all areas of a page go to the reader's models together.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from ml import align, segment
+
+WORK_SIDE = 1600  # the template frame the areas are cut in (long side, pixels)
+AREA_HEIGHT = 80  # each area is resampled so that its box is about this tall
+SPILL_X, SPILL_Y = 0.15, 0.3  # the window around a box, in box heights
+MIN_DIGIT = 0.22  # a blob shorter than this share of its box is a speck, not a digit
+PRINT_INK = 0.3
+
+
+class TemplateError(ValueError):
+    """The template is not an image we can read, or the regions do not fit it."""
+
+
+@dataclass
+class Template:
+    gray: np.ndarray  # the template in the work frame
+    scale: float  # work-frame pixels per template pixel
+    size: tuple[int, int]  # the template's own (width, height)
+    features: align.Features
+
+
+def prepare_template(template) -> Template:
+    """The template decoded, in the work frame, with its features (cached: a class set shares one)."""
+    if isinstance(template, np.ndarray):
+        return _prepared(_digest(template.tobytes()), lambda: template)
+    if isinstance(template, (str, Path)):
+        path = Path(template)
+        try:
+            stamp = f"{path.resolve()}:{path.stat().st_mtime_ns}"
+        except OSError as error:
+            raise TemplateError(f"The template cannot be opened: {path} ({error.strerror or error}).")
+        return _prepared(stamp, lambda: path)
+    data = bytes(template)
+    return _prepared(_digest(data), lambda: data)
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+_cache: dict[str, Template] = {}
+
+
+def _prepared(key: str, source) -> Template:
+    if key not in _cache:
+        from ml.reader import UnreadableImage
+
+        try:
+            full, _ = align.load_gray(source(), max_side=None)
+        except UnreadableImage as error:
+            raise TemplateError(f"The template is not an image we can read: {error}")
+        gray, scale = align._shrink(full, WORK_SIDE)
+        if len(_cache) > 16:
+            _cache.clear()
+        _cache[key] = Template(gray, scale, (full.shape[1], full.shape[0]), align.features(gray))
+    return _cache[key]
+
+
+def check_regions(regions, size: tuple[int, int]) -> list[dict]:
+    """Regions as [{"name", "box"}] with boxes inside an image of `size`; TemplateError otherwise."""
+    if not isinstance(regions, list) or not regions:
+        raise TemplateError("The regions must be a non-empty list of {name, box}.")
+    width, height = size
+    checked = []
+    for k, region in enumerate(regions):
+        box = region.get("box") if isinstance(region, dict) else None
+        if not isinstance(box, (list, tuple)) or len(box) != 4:
+            raise TemplateError(f"Region {k + 1} has no box [x, y, w, h].")
+        try:
+            x, y, w, h = (float(v) for v in box)
+        except (TypeError, ValueError):
+            raise TemplateError(f"Region {k + 1}'s box is not four numbers.")
+        name = str(region.get("name", k + 1))
+        if w <= 0 or h <= 0 or x < -1 or y < -1 or x + w > width + 1 or y + h > height + 1:
+            raise TemplateError(f"Region {name!r} ({box}) lies outside the {width}x{height} template image.")
+        checked.append({"name": name, "box": [x, y, w, h]})
+    return checked
+
+
+# -------------------------------------------------------------------- reading
+
+
+def read_against_template(reader, page, template, regions) -> dict:
+    """Every region of `template` read on `page`. Raises TemplateError for a bad template or regions."""
+    prepared = prepare_template(template)
+    regions = check_regions(regions, prepared.size)
+    from ml.reader import UnreadableImage
+
+    try:
+        gray, page_scale = align.load_gray(page)
+    except UnreadableImage as error:
+        return {"aligned": False, "error": str(error)}
+    try:
+        fit = align.register(gray, prepared.gray, prepared.features)
+    except align.AlignmentError as error:
+        return {"aligned": False, "error": str(error)}
+    boxes = [[v * prepared.scale for v in r["box"]] for r in regions]
+    answers = read_areas(reader, gray, fit.homography, prepared.gray, boxes)
+    to_page = np.linalg.inv(fit.homography)
+    for region, answer, box in zip(regions, answers, boxes, strict=True):
+        answer["name"] = region["name"]
+        answer["box"] = [round(v / page_scale) for v in align.map_box(box, to_page)]
+    return {
+        "aligned": True,
+        "alignment": round(fit.quality, 3),
+        "answers": [_public(a) for a in answers],
+        "needs_review": any(a["needs_review"] for a in answers),
+        "width": round(gray.shape[1] / page_scale),
+        "height": round(gray.shape[0] / page_scale),
+    }
+
+
+def _public(answer: dict) -> dict:
+    return {k: answer[k] for k in ("name", "number", "confidence", "needs_review", "box")}
+
+
+def read_areas(reader, page: np.ndarray, homography: np.ndarray, template: np.ndarray, boxes) -> list[dict]:
+    """Each box (template work-frame pixels) read on the page: {"number", "confidence", "needs_review"}."""
+    cuts = [_area(page, homography, template, box) for box in boxes]
+    readings = reader.read_blob_sets([blobs for blobs, _ in cuts])
+    return [
+        _answer(numbers, doubt, reader.review_threshold)
+        for (_, doubt), numbers in zip(cuts, readings, strict=True)
+    ]
+
+
+def _answer(numbers: list[dict], doubt: bool, threshold: float) -> dict:
+    if not numbers:
+        return {"number": "", "confidence": 0.5 if doubt else 1.0, "needs_review": doubt}
+    confidence = float(np.prod([n["confidence"] for n in numbers]))
+    return {
+        "number": "".join(n["number"] for n in numbers),
+        "confidence": round(confidence, 4),
+        "needs_review": confidence < threshold or doubt,
+    }
+
+
+def _area(page: np.ndarray, homography: np.ndarray, template: np.ndarray, box) -> tuple[list, bool]:
+    """The blobs of handwriting inside one box, and whether anything left out looked like writing."""
+    x, y, w, h = box
+    scale = float(np.clip(AREA_HEIGHT / h, 0.5, 3.0))
+    pad_x, pad_y = SPILL_X * h, SPILL_Y * h
+    size = (round((w + 2 * pad_x) * scale), round((h + 2 * pad_y) * scale))
+    frame = np.array([[scale, 0, -(x - pad_x) * scale], [0, scale, -(y - pad_y) * scale], [0, 0, 1]])
+    crop = cv2.warpPerspective(page, frame @ homography, size, flags=cv2.INTER_LINEAR, borderValue=255)
+    printed = cv2.warpAffine(template, frame[:2], size, flags=cv2.INTER_AREA, borderValue=255)
+    ink = segment.ink_map(crop)
+    mask = segment.binarize(ink)
+    written = remove_print(mask, segment.ink_map(printed) > PRINT_INK, scale)
+    ink = np.where(written > 0, ink, 0.0).astype(np.float32)
+    blobs = segment.find_blobs(written, ink)
+    inside = (pad_x * scale, pad_y * scale, (pad_x + w) * scale, (pad_y + h) * scale)
+    kept = [b for b in blobs if _belongs(b, inside, h * scale)]
+    doubt = any(b.h >= 0.5 * MIN_DIGIT * h * scale for b in blobs if b not in kept and _centre_in(b, inside))
+    return kept, doubt
+
+
+def remove_print(mask: np.ndarray, printed: np.ndarray, scale: float) -> np.ndarray:
+    """The page's ink without the template's print, keeping strokes that cross the print.
+
+    The print is grown by the alignment's error; where the page's ink runs
+    through it from both sides (a closing bridges the gap), the ink stays.
+    """
+    grow = 1 + round(1.5 * scale)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1))
+    printed = cv2.dilate(printed.astype(np.uint8), kernel)
+    written = mask & (1 - printed)
+    span = 2 * grow + 3
+    bridge = cv2.morphologyEx(
+        written, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (span, span))
+    )
+    return (written | (bridge & printed & mask)).astype(np.uint8)
+
+
+def _centre_in(blob, inside) -> bool:
+    cx, cy = blob.x + blob.w / 2, blob.y + blob.h / 2
+    return inside[0] <= cx <= inside[2] and inside[1] <= cy <= inside[3]
+
+
+def _belongs(blob, inside, box_h: float) -> bool:
+    return _centre_in(blob, inside) and blob.h >= MIN_DIGIT * box_h
+
+
+# ---------------------------------------------------------------------- sheets
+
+SHEET_DPI = 140  # the frame a DigitSight sheet is read in
+
+
+def read_sheet(reader, photo) -> dict:
+    """A photo of a filled DigitSight answer sheet, read from its markers and QR code alone."""
+    from ml.reader import UnreadableImage
+
+    try:
+        gray, _ = align.load_gray(photo)
+    except UnreadableImage as error:
+        return {"aligned": False, "error": str(error)}
+    found = find_sheet(gray)
+    if isinstance(found, str):
+        return {"aligned": False, "error": found}
+    layout, homography, quality = found
+    template = _blank_sheet(layout.id)
+    scale = SHEET_DPI / 72.0
+    regions = layout.regions()
+    id_boxes = [[v * scale for v in b] for r in regions if r["name"] == "student_id" for b in r["digits"]]
+    answer_regions = [r for r in regions if r["name"] != "student_id"]
+    boxes = id_boxes + [[v * scale for v in r["box"]] for r in answer_regions]
+    read = read_areas(reader, gray, homography, template, boxes)
+    student = _student_id(read[: len(id_boxes)])
+    answers = []
+    for region, answer in zip(answer_regions, read[len(id_boxes) :], strict=True):
+        answer["name"] = region["name"]
+        answer["box"] = align.map_box([v * scale for v in region["box"]], np.linalg.inv(homography))
+        answers.append(_public(answer))
+    return {
+        "sheet": layout.id,
+        "student_id": student,
+        "answers": answers,
+        "aligned": True,
+        "alignment": round(quality, 3),
+        "needs_review": student["needs_review"] or any(a["needs_review"] for a in answers),
+    }
+
+
+def _student_id(digits: list[dict]) -> dict:
+    if not digits:
+        return {"number": "", "confidence": 1.0, "needs_review": False}
+    number = "".join(d["number"] for d in digits)
+    confidence = float(np.prod([d["confidence"] for d in digits]))
+    wrong_shape = any(len(d["number"]) != 1 for d in digits)
+    return {
+        "number": number,
+        "confidence": round(confidence, 4),
+        "needs_review": wrong_shape or any(d["needs_review"] for d in digits),
+    }
+
+
+@functools.lru_cache(maxsize=8)
+def _blank_sheet(layout_id: str) -> np.ndarray:
+    from ml import sheet
+
+    return sheet.render(sheet.SheetLayout.from_id(layout_id), SHEET_DPI)
+
+
+def find_sheet(gray: np.ndarray):
+    """(layout, homography photo -> sheet frame, quality), or an error message."""
+    from ml import sheet
+
+    corners = _markers(gray)
+    if len(corners) < 3:
+        return "No DigitSight answer sheet found: its corner markers are not visible (fewer than 3 of 4)."
+    text = _qr_text(gray, corners)
+    if text is None:
+        return "The sheet's QR code cannot be read: photograph the whole sheet, flat and in focus."
+    try:
+        layout = sheet.SheetLayout.from_id(text)
+    except sheet.SheetError as error:
+        return str(error)
+    scale = SHEET_DPI / 72.0
+    source, target = [], []
+    for marker, x, y in layout.markers():
+        if marker in corners:
+            side = sheet.MARKER
+            source.append(corners[marker])
+            target.append(np.float32([[x, y], [x + side, y], [x + side, y + side], [x, y + side]]) * scale)
+    source, target = np.concatenate(source), np.concatenate(target)
+    homography, _ = cv2.findHomography(source, target, 0)
+    error = np.linalg.norm(
+        cv2.perspectiveTransform(source.reshape(-1, 1, 2), homography).reshape(-1, 2) - target, axis=1
+    )
+    quality = float(np.clip(1.0 - error.mean() / 4.0, 0.0, 1.0))
+    return layout, homography, quality
+
+
+def _markers(gray: np.ndarray) -> dict[int, np.ndarray]:
+    from ml import sheet
+
+    dictionary = cv2.aruco.getPredefinedDictionary(cv2.aruco.DICT_4X4_50)
+    detector = cv2.aruco.ArucoDetector(dictionary, cv2.aruco.DetectorParameters())
+    corners, ids, _ = detector.detectMarkers(gray)
+    if ids is None:
+        return {}
+    found = {}
+    for marker, points in zip(ids.ravel().tolist(), corners, strict=True):
+        if marker in sheet.MARKER_IDS and marker not in found:
+            found[marker] = points.reshape(4, 2).astype(np.float32)
+    return found
+
+
+def _qr_text(gray: np.ndarray, corners: dict) -> str | None:
+    """The QR code's text, looked for first in its place on the flattened sheet."""
+    from ml import sheet
+
+    detector = cv2.QRCodeDetector()
+    guess = sheet.SheetLayout(1)  # the markers and QR sit in the same place on every sheet of a paper size
+    scale = 4.0
+    source, target = [], []
+    for marker, x, y in guess.markers():
+        if marker in (0, 1) and marker in corners:
+            side = sheet.MARKER
+            source.append(corners[marker])
+            target.append(np.float32([[x, y], [x + side, y], [x + side, y + side], [x, y + side]]) * scale)
+    if len(source) == 2:
+        homography, _ = cv2.findHomography(np.concatenate(source), np.concatenate(target), 0)
+        if homography is not None:
+            qx, qy, qs, _ = guess.qr_box()
+            frame = np.array([[1, 0, -(qx - 12) * scale], [0, 1, -(qy - 12) * scale], [0, 0, 1]])
+            size = round((qs + 24) * scale)
+            patch = cv2.warpPerspective(gray, frame @ homography, (size, size), borderValue=255)
+            text, _, _ = detector.detectAndDecode(patch)
+            if text:
+                return text
+    text, _, _ = detector.detectAndDecode(gray)
+    return text or None
