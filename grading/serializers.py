@@ -88,7 +88,9 @@ class SubmissionSerializer(serializers.ModelSerializer):
     answers = serializers.SerializerMethodField()
     assignment = serializers.PrimaryKeyRelatedField(read_only=True)
     prediction = serializers.UUIDField(source="prediction_id", read_only=True)
-    student_id = serializers.CharField(source="roster_student.student_id", read_only=True, default=None)
+    student_id = serializers.CharField(
+        source="roster_student.student_id", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = Submission

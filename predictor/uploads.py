@@ -207,16 +207,19 @@ def render_pdf_page(data: bytes, number: int) -> UploadedPage:
 
 EMPTY_PAGE_TREE = re.compile(rb"/Count\s*0\b")
 PAGE_OBJECT = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")
+ENCRYPTED = re.compile(rb"/Encrypt\b")
 
 
 def _pdf_error(exc, data: bytes) -> str:
     code = getattr(exc, "err_code", None)
-    # PDFium refuses a well-formed document with an empty page tree without setting its
-    # (process-wide) last error: the code is 0, or stale from an earlier damaged file.
-    if code == 0 or (code != 4 and EMPTY_PAGE_TREE.search(data) and not PAGE_OBJECT.search(data)):
+    # PDFium's last error is process-wide: it refuses a well-formed document with an empty page
+    # tree without setting it (0, or stale from an earlier file), so the file itself decides.
+    if EMPTY_PAGE_TREE.search(data) and not PAGE_OBJECT.search(data):
         return "The PDF has no pages."
-    if code == 4:  # FPDF_ERR_PASSWORD
+    if code == 4 and ENCRYPTED.search(data):  # FPDF_ERR_PASSWORD
         return "The PDF is password-protected. Please upload an unprotected copy."
+    if code == 0:
+        return "The PDF has no pages."
     return "The PDF is damaged and cannot be read."
 
 
