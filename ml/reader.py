@@ -28,6 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ml.signs import BLANK, VOCAB  # noqa: F401 - BLANK is the line model's, re-exported
+
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "artifacts"
 MAX_WORK_SIDE = 1200  # photos are read at most this big: enough for 7 lines of digits
 MIN_WORK_SIDE = 112
@@ -95,9 +97,6 @@ class Classifier:
             return self._interpreter.get_tensor(self._output).copy()
 
 
-BLANK = 10  # the line model's CTC blank
-
-
 class LineReader:
     """The line model (ml.train_lines) through LiteRT: reads whole number strips in one call."""
 
@@ -130,22 +129,25 @@ class LineReader:
         scale = width / frames.shape[1]
         read = []
         for row in frames:
-            digits = [(d, p, (f + 0.5) * scale) for d, p, f in decode_ctc(row)]
-            read.append(("".join(str(d) for d, _, _ in digits), digits))
+            digits = [(VOCAB[d], p, (f + 0.5) * scale) for d, p, f in decode_ctc(row)]
+            read.append(("".join(d for d, _, _ in digits), digits))
         return read
 
 
 def decode_ctc(frames: np.ndarray) -> list[tuple[int, float, float]]:
-    """Best-path CTC decoding of (T, 11) probabilities: [(digit, confidence, frame), ...].
+    """Best-path CTC decoding of (T, classes) probabilities: [(symbol, confidence, frame), ...].
 
-    A digit's confidence is its highest frame probability; its frame is where that peak is.
+    The blank is the last class (ml.signs.BLANK; 10 for a digits-only model), a
+    symbol indexes ml.signs.VOCAB. A symbol's confidence is its highest frame
+    probability; its frame is where that peak is.
     """
+    blank = frames.shape[1] - 1
     best = frames.argmax(axis=1)
     digits = []
     start = 0
     for t in range(1, len(best) + 1):
         if t == len(best) or best[t] != best[start]:
-            if best[start] != BLANK:
+            if best[start] != blank:
                 peak = start + int(frames[start:t, best[start]].argmax())
                 digits.append((int(best[start]), float(frames[peak, best[start]]), float(peak)))
             start = t

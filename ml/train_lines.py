@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ml import compose
+from ml import compose, signs
 from ml.reader import DEFAULT_MODEL_DIR, LineReader
 from ml.train import export_litert, warm_cosine
 
@@ -43,6 +43,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=None, help=f"default {DEFAULT_MODEL_DIR}")
     parser.add_argument("--checkpoint", type=Path, default=None, help="default var/train/lines.keras")
     parser.add_argument("--quick", action="store_true", help="tiny run for tests")
+    parser.add_argument("--export-only", action="store_true", help="export the checkpoint as it is")
     args = parser.parse_args(argv)
     work = Path("var/train/quick" if args.quick else "var/train")
     if args.quick:
@@ -57,11 +58,17 @@ def main(argv=None) -> dict:
     import keras
 
     keras.utils.set_random_seed(args.seed)
-    x, widths, y = compose.load_strips(args.strips)
+    x, widths, y = compose.load_strips(args.strips, kind="math")
     held = max(1, len(x) // 50)  # 2% of the (training-digit) strips to watch for over-fitting
     valid = (x[:held], widths[:held], y[:held])
     train = (x[held:], widths[held:], y[held:])
-    model = _fit(args, train, valid)
+    if args.export_only:
+        model = keras.models.load_model(args.checkpoint)
+        history = args.checkpoint.with_suffix(".history.json")
+        model.history_rows = json.loads(history.read_text()) if history.exists() else []
+        args.epochs = len(model.history_rows)
+    else:
+        model = _fit(args, train, valid)
     return export(model, args, valid, len(train[0]))
 
 
@@ -100,7 +107,7 @@ def _fit(args, train, valid):
 def _train_step(tf, model, optimizer):
     signature = [
         tf.TensorSpec([None, 32, None, 1], tf.float32),
-        tf.TensorSpec([None, 6], tf.int32),
+        tf.TensorSpec([None, signs.MAX_LABEL], tf.int32),
         tf.TensorSpec([None], tf.int32),
     ]
 
@@ -111,7 +118,12 @@ def _train_step(tf, model, optimizer):
             frames = tf.fill([tf.shape(logits)[0]], tf.shape(logits)[1])
             loss = tf.reduce_mean(
                 tf.nn.ctc_loss(
-                    tf.maximum(labels, 0), logits, lengths, frames, logits_time_major=False, blank_index=10
+                    tf.maximum(labels, 0),
+                    logits,
+                    lengths,
+                    frames,
+                    logits_time_major=False,
+                    blank_index=signs.BLANK,
                 )
             )
         grads = tape.gradient(loss, model.trainable_variables)
@@ -154,10 +166,13 @@ def _accuracy(model, valid) -> float:
         logits = np.asarray(model(strip, training=False))[0, 0]
         probabilities = np.exp(logits - logits.max(axis=1, keepdims=True))
         probabilities /= probabilities.sum(axis=1, keepdims=True)
-        text = "".join(str(d) for d, _, _ in decode_ctc(probabilities))
-        truth = "".join(str(d) for d in valid[2][k] if d >= 0)
-        correct += text == truth
+        text = "".join(signs.VOCAB[d] for d, _, _ in decode_ctc(probabilities))
+        correct += text == _label(valid[2][k])
     return correct / len(valid[0])
+
+
+def _label(row: np.ndarray) -> str:
+    return "".join(signs.VOCAB[d] for d in row if d >= 0)
 
 
 def export(model, args, valid, train_count: int) -> dict:
@@ -168,7 +183,7 @@ def export(model, args, valid, train_count: int) -> dict:
     correct = 0
     for k in range(len(valid[0])):
         text = reader.read([valid[0][k, :, : valid[1][k]]])[0][0]
-        correct += text == "".join(str(d) for d in valid[2][k] if d >= 0)
+        correct += text == _label(valid[2][k])
     card = {
         "name": "digitsight-lines",
         "version": dt.date.today().strftime("%Y.%m.%d") + ("-quick" if args.quick else ""),
@@ -178,8 +193,11 @@ def export(model, args, valid, train_count: int) -> dict:
         "parameters": int(model.count_params()),
         "epochs": args.epochs,
         "strips": train_count,
-        "data": "numbers of 1-6 MNIST training digits composed and photographed by ml.compose, "
-        "cut out by ml.segment (never the test split)",
+        "vocabulary": signs.VOCAB,
+        "blank": signs.BLANK,
+        "data": "numbers of 1-6 MNIST training digits, and negatives, decimals and fractions with "
+        "pen-drawn signs (ml.signs), composed and photographed by ml.compose, cut out by ml.segment "
+        "with sign marks attached (never the test split)",
         "validation_exact": correct / len(valid[0]),
         "history": getattr(model, "history_rows", []),
         "quick": bool(args.quick),
@@ -194,7 +212,7 @@ def export(model, args, valid, train_count: int) -> dict:
 def _export_litert(model, path: Path) -> None:
     import tensorflow as tf
 
-    # Served as (batch, frames, 11) probabilities: the reader decodes them with NumPy.
+    # Served as (batch, frames, len(VOCAB) + 1) probabilities: the reader decodes them with NumPy.
     export_litert(
         lambda x: tf.nn.softmax(tf.squeeze(model(x, training=False), 1)), [None, 32, None, 1], "strips", path
     )
