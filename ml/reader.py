@@ -71,6 +71,7 @@ class Classifier:
         self._batch = 0
         # One interpreter is not re-entrant; a lock keeps threaded callers safe.
         self._lock = threading.Lock()
+        self.temperature = card_value(self.path, "model_card.json", "temperature", 1.0)
 
     def predict(self, digits: np.ndarray) -> np.ndarray:
         """(N, 28, 28) uint8 or float in [0, 1] -> (N, 10) probability of each digit.
@@ -94,7 +95,23 @@ class Classifier:
                 self._batch = len(x)
             self._interpreter.set_tensor(self._input, x)
             self._interpreter.invoke()
-            return self._interpreter.get_tensor(self._output).copy()
+            return tempered(self._interpreter.get_tensor(self._output), self.temperature)
+
+
+def tempered(probabilities: np.ndarray, temperature: float) -> np.ndarray:
+    """Temperature scaling of softmax outputs: softmax(logits / T) is p ** (1 / T), renormalised."""
+    if temperature == 1.0:
+        return probabilities.copy()
+    scaled = np.power(np.maximum(probabilities, 1e-30), 1.0 / temperature)
+    return scaled / scaled.sum(axis=-1, keepdims=True)
+
+
+def card_value(model_path: Path, card_name: str, key: str, default):
+    """One field of the model card beside a model file (the default when absent or unreadable)."""
+    try:
+        return json.loads((Path(model_path).parent / card_name).read_text()).get(key, default)
+    except (OSError, ValueError):
+        return default
 
 
 class LineReader:
@@ -109,6 +126,9 @@ class LineReader:
         self._output = self._interpreter.get_output_details()[0]["index"]
         self._shape = None
         self._lock = threading.Lock()
+        self.temperature = card_value(self.path, "lines_card.json", "temperature", 1.0)
+        # A digits-only model (before ml.signs) has no signs to read: no marks join its strips.
+        self.reads_signs = "-" in card_value(self.path, "lines_card.json", "vocabulary", "")
 
     def read(self, strips: list[np.ndarray]) -> list[tuple[str, list]]:
         """(32, W) uint8 strips -> per strip (text, [(digit, confidence, column), ...])."""
@@ -125,7 +145,7 @@ class LineReader:
                 self._shape = x.shape
             self._interpreter.set_tensor(self._input, x)
             self._interpreter.invoke()
-            frames = self._interpreter.get_tensor(self._output).copy()
+            frames = tempered(self._interpreter.get_tensor(self._output), self.temperature)
         scale = width / frames.shape[1]
         read = []
         for row in frames:
@@ -296,16 +316,21 @@ class Reader:
         to_original = _box_mapper(affine, width / ink.shape[1], height / ink.shape[0], width, height)
         heights = dict(zip(map(id, blobs), segment.line_heights(blobs), strict=True))
         groups = _groups(blobs)
-        readings = self._line_readings([group for _, group in groups])
+        # Small marks that may be a minus or a point join their number's strip (ml.signs).
+        marked = self._with_marks(groups, mask, ink, blobs)
+        readings = self._line_readings(marked)
         # A number the line model reads surely, one digit per blob, needs no cuts
         # and no digit classifier: the common clean case costs one batched call.
-        sure = [_sure(reading, group) for (_, group), reading in zip(groups, readings, strict=True)]
+        sure = [_sure(reading, full) for full, reading in zip(marked, readings, strict=True)]
         unsure = [b for (_, group), ok in zip(groups, sure, strict=True) if not ok for b in group]
         chosen = self._cut_readings(unsure, [heights[id(b)] for b in unsure])
         numbers = []
-        for (line_no, group), reading, ok in zip(groups, readings, sure, strict=True):
+        for (line_no, group), full, reading, ok in zip(groups, marked, readings, sure, strict=True):
             if ok:
-                digits = [_blob_digit(b, d, p) for b, (d, p, _) in zip(group, reading[1], strict=True)]
+                digits = [_blob_digit(b, d, p) for b, (d, p, _) in zip(full, reading[1], strict=True)]
+            elif _has_sign(reading):
+                # Only the line model reads signs: the cut digits cannot say "-12".
+                digits = _line_digits(full, reading[1], reading[2], [])
             else:
                 digits = sorted((c for b in group for c in chosen[id(b)]), key=lambda c: c["box"][0])
                 digits = _reconcile(digits, reading, group)
@@ -313,6 +338,15 @@ class Reader:
                 numbers.append((line_no, digits))
         lines = {line_no: k for k, line_no in enumerate(sorted({n[0] for n in numbers}))}
         return [_number(digits, lines[line_no], to_original) for line_no, digits in numbers]
+
+    def _with_marks(self, groups, mask, ink, blobs) -> list[list]:
+        """Each number's blobs with the sign marks beside them (as they are without a sign-reading model)."""
+        from ml import signs
+
+        if self.line_reader is None or not self.line_reader.reads_signs:
+            return [group for _, group in groups]
+        marks = signs.find_marks(mask, ink, blobs)
+        return [signs.attach(group, marks) for _, group in groups]
 
     def _line_readings(self, groups: list[list]) -> list:
         """Each number read whole by the line model, in one call: (text, found, scale) or None."""
@@ -449,6 +483,12 @@ def _page_column(group, column: float, scale: float) -> float:
     from ml import segment
 
     return min(b.x for b in group) + (column - segment.LINE_PAD) / scale
+
+
+def _has_sign(reading) -> bool:
+    from ml import signs
+
+    return reading is not None and any(signs.is_sign(c) for c in reading[0])
 
 
 def _blob_digit(blob, digit: int, confidence: float) -> dict:

@@ -40,24 +40,31 @@ def is_sign(char: str) -> bool:
 
 
 def find_marks(mask: np.ndarray, ink: np.ndarray, blobs: list) -> list:
-    """The pieces of ink find_blobs dropped (too small to be digits), as Blobs."""
+    """The pieces of ink find_blobs dropped (too small to be digits), as Blobs: only those
+    small enough to be a sign and outside every blob's box."""
     from ml.segment import Blob
 
+    if not blobs:
+        return []
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    x, y, w, h, area = (stats[1:, k] for k in range(5))
+    tallest = max(b.h for b in blobs)
+    small = (area >= 3) & (h <= 0.5 * tallest) & (w <= MINUS_LENGTH[1] * tallest)
+    boxes = np.array([(b.x, b.y, b.right, b.bottom) for b in blobs])
+    inside = (
+        (x[:, None] >= boxes[None, :, 0])
+        & (y[:, None] >= boxes[None, :, 1])
+        & ((x + w)[:, None] <= boxes[None, :, 2])
+        & ((y + h)[:, None] <= boxes[None, :, 3])
+    ).any(axis=1)
     marks = []
-    for i in range(1, count):
-        x, y, w, h, area = (int(v) for v in stats[i])
-        if area < 3 or any(_inside(x, y, w, h, b) for b in blobs):
-            continue
-        own = labels[y : y + h, x : x + w] == i
+    for i in np.flatnonzero(small & ~inside):
+        x0, y0, x1, y1 = int(x[i]), int(y[i]), int(x[i] + w[i]), int(y[i] + h[i])
+        own = labels[y0:y1, x0:x1] == i + 1
         grown = cv2.dilate(own.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
-        soft = np.where(grown, ink[y : y + h, x : x + w], 0.0).astype(np.float32)
-        marks.append(Blob(x, y, w, h, own, soft))
+        soft = np.where(grown, ink[y0:y1, x0:x1], 0.0).astype(np.float32)
+        marks.append(Blob(x0, y0, x1 - x0, y1 - y0, own, soft))
     return marks
-
-
-def _inside(x: int, y: int, w: int, h: int, blob) -> bool:
-    return x >= blob.x and y >= blob.y and x + w <= blob.right and y + h <= blob.bottom
 
 
 def attach(group: list, marks: list) -> list:

@@ -14,8 +14,8 @@ def _blob(x, y, w, h, fill=1.0):
 
 
 def _frames(path: str) -> np.ndarray:
-    """(T, 11) probabilities that put 0.9 on each frame's symbol ('-' is the blank)."""
-    frames = np.full((len(path), 11), 0.01, np.float32)
+    """(T, 14) probabilities that put 0.9 on each frame's symbol ('-' is the blank)."""
+    frames = np.full((len(path), BLANK + 1), 0.01, np.float32)
     for t, symbol in enumerate(path):
         frames[t, BLANK if symbol == "-" else int(symbol)] = 0.9
     return frames
