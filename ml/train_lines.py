@@ -44,6 +44,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--checkpoint", type=Path, default=None, help="default var/train/lines.keras")
     parser.add_argument("--quick", action="store_true", help="tiny run for tests")
     parser.add_argument("--export-only", action="store_true", help="export the checkpoint as it is")
+    parser.add_argument(
+        "--init-from", type=Path, default=None, help="start from a digits-only lines.tflite's weights"
+    )
     args = parser.parse_args(argv)
     work = Path("var/train/quick" if args.quick else "var/train")
     if args.quick:
@@ -79,6 +82,8 @@ def _fit(args, train, valid):
     from ml.model import build_line_model
 
     model = build_line_model(width=args.width, dropout=0.05 if args.quick else 0.2)
+    if args.init_from:
+        warm_start(model, args.init_from)
     batches = _batches(np.random.default_rng(args.seed), train[1], args.batch_size)
     steps = max(1, args.epochs * len(batches))
     optimizer = keras.optimizers.Adam(warm_cosine(args.learning_rate, steps))
@@ -102,6 +107,69 @@ def _fit(args, train, valid):
         args.checkpoint.with_suffix(".history.json").write_text(json.dumps(history))
     model.history_rows = history
     return model
+
+
+def warm_start(model, tflite_path: Path) -> None:
+    """Copy a shipped line model's weights (read from its LiteRT file) into a new model.
+
+    The export folded each batch normalisation into its convolution's kernel and
+    a bias: the kernel goes back into the convolution and the bias into the
+    normalisation's offset, with unit scale and statistics. The old blank moves
+    to the new blank's index; the signs' outputs start small and learn.
+    """
+    from ai_edge_litert.interpreter import Interpreter
+
+    interpreter = Interpreter(model_path=str(tflite_path))
+    kernels, biases = {}, {}
+    for detail in interpreter.get_tensor_details():
+        name, shape = detail["name"], tuple(detail["shape"])
+        if name.endswith("/convolution") and len(shape) == 4:
+            kernels[name.split("/")[1]] = interpreter.get_tensor(detail["index"])
+        elif len(shape) == 1 and ("batchnorm/add_1" in name or "BiasAdd" in name):
+            try:
+                biases[_bias_layer(name)] = interpreter.get_tensor(detail["index"])
+            except ValueError:
+                continue
+    convs = [layer for layer in model.layers if layer.__class__.__name__ == "Conv2D"]
+    norms = [layer for layer in model.layers if layer.__class__.__name__ == "BatchNormalization"]
+    ordered = sorted(kernels, key=_layer_order)
+    assert len(ordered) == len(convs), (ordered, len(convs))
+    for k, (conv, name) in enumerate(zip(convs, ordered, strict=True)):
+        kernel = np.transpose(kernels[name], (1, 2, 3, 0))  # LiteRT OHWI -> Keras HWIO
+        if conv.name != "logits":
+            conv.set_weights([kernel])
+            norm = norms[k]
+            eps = norm.epsilon
+            channels = kernel.shape[-1]
+            norm.set_weights(
+                [np.ones(channels), biases[name], np.zeros(channels), np.full(channels, 1 - eps)]
+            )
+            continue
+        new_kernel, new_bias = (w.copy() for w in conv.get_weights())
+        old_bias = biases[name]
+        new_kernel[..., :10], new_bias[:10] = kernel[..., :10], old_bias[:10]
+        new_kernel[..., signs.BLANK], new_bias[signs.BLANK] = kernel[..., 10], old_bias[10]
+        new_kernel[..., 10 : signs.BLANK] *= 0.1
+        new_bias[10 : signs.BLANK] = old_bias[:10].min() - 1.0
+        conv.set_weights([new_kernel, new_bias])
+
+
+def _bias_layer(name: str) -> str:
+    """The convolution a folded bias belongs to: 'activation_2_1' -> 'conv2d_2_1', 'logits_1'."""
+    part = name.split(";")[0].split("/")[1]
+    if part.startswith("logits"):
+        return part
+    if part.startswith("activation"):
+        return "conv2d" + part[len("activation") :]
+    raise ValueError(name)
+
+
+def _layer_order(name: str) -> tuple:
+    """Keras names convolutions conv2d_1, conv2d_1_2 (sic), conv2d_2_1, ...; logits last."""
+    if name.startswith("logits"):
+        return (99,)
+    parts = name.split("_")[1:]
+    return (int(parts[0]), len(parts)) if parts else (0,)
 
 
 def _train_step(tf, model, optimizer):
