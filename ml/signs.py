@@ -190,7 +190,9 @@ def math_label(rng: np.random.Generator) -> str:
     return some(1, 2) + "/" + some(1, 2)
 
 
-def lay_out(tokens: list, rng: np.random.Generator, style, height: int) -> tuple[np.ndarray, int]:
+def lay_out(
+    tokens: list, rng: np.random.Generator, style, height: int, distract: bool = True
+) -> tuple[np.ndarray, int]:
     """Digits (28x28 training images) and signs side by side as an ink-alpha strip, like
     ml.synth.lay_out; with a speck, a trailing dash or an underline now and then that
     are not signs. Returns (strip, baseline row)."""
@@ -221,7 +223,8 @@ def lay_out(tokens: list, rng: np.random.Generator, style, height: int) -> tuple
         top = bottom - h if top is None else baseline + top
         _put(strip, glyph, int(np.clip(top, 0, strip_h - h)), x)
         x += w
-    _distract(strip, rng, pad, x, baseline, height, pen)
+    if distract:
+        _distract(strip, rng, pad, x, baseline, height, pen)
     inked = np.flatnonzero(strip.max(axis=0) > 0.05)
     return strip[:, : (inked[-1] if inked.size else x) + pad], baseline
 
