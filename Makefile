@@ -73,6 +73,7 @@ data: install-dev
 train: data
 	$(PY) -m ml.train
 	$(PY) -m ml.train_lines
+	$(PY) -m ml.calibrate
 
 evaluate: data
 	$(PY) -m ml.evaluate

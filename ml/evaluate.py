@@ -40,6 +40,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--skip-baselines", action="store_true")
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument(
+        "--sweep",
+        action="store_true",
+        help="with --numbers: also print silent errors and flags at other review thresholds",
+    )
+    parser.add_argument(
         "--tune",
         action="store_true",
         help="with --numbers: photos of training digits, to tune the reader without the test split",
@@ -57,6 +62,8 @@ def main(argv=None) -> dict:
             pool = (mnist.x_train, mnist.y_train)
         result = number_benchmark(Reader(model_path), args.numbers_per_condition, args.seed, pool)
         _print_numbers(result)
+        if args.sweep:
+            _print_sweep(result)
         return result
     out = reports_dir()
     out.mkdir(parents=True, exist_ok=True)
@@ -144,7 +151,7 @@ def number_benchmark(
     from ml import conditions, synth
 
     rng = np.random.default_rng(seed)
-    by_condition, times, totals = {}, [], _Tally()
+    by_condition, times, totals, read = {}, [], _Tally(), []
     names = synth.CONDITIONS + (conditions.EXTRA_CONDITIONS if extra else ())
     for condition in names:
         tally = _Tally()
@@ -154,6 +161,7 @@ def number_benchmark(
             result = reader.read(sample.image)
             times.append(result["elapsed_ms"])
             tally.add(result, sample.labels, reader.review_threshold)
+            read.append((result, sample.labels))
         by_condition[condition] = tally.row()
         totals.merge(tally)
     return {
@@ -166,7 +174,31 @@ def number_benchmark(
         "by_condition": by_condition,
         "median_ms_per_photo": float(np.median(times)),
         "seed": seed,
+        "sweep": _sweep(read),
     }
+
+
+SWEEP = (0.5, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98)
+
+
+def _sweep(read: list) -> list[dict]:
+    """The review figures at other thresholds, from the same readings (for choosing the rule)."""
+    rows = []
+    for threshold in SWEEP:
+        tally = _Tally()
+        for result, labels in read:
+            tally.add(result, labels, threshold)
+        rows.append({"threshold": threshold, **tally.row()})
+    return rows
+
+
+def _print_sweep(numbers: dict) -> None:
+    print(f"\n  {'threshold':>9s} {'silent':>7s} {'flagged':>8s} {'flag/ok':>8s}")
+    for row in numbers["sweep"]:
+        print(
+            f"  {row['threshold']:9.2f} {row['silent_errors']:7.4f} {row['flagged']:8.4f} "
+            f"{row['flagged_correct']:8.4f}"
+        )
 
 
 class _Tally:

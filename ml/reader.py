@@ -43,6 +43,7 @@ SHORT_PENALTY = 10.0
 CUT_COST = 0.25  # log-probability paid per stroke a cut severs
 LINE_MARGIN = 1.0  # the line model's reading wins when this many times as confident as the cuts'
 LINE_SURE = 0.98  # a digit the line model reads this surely (one per blob) is not cut nor re-read
+DISAGREEMENT = 0.5  # the most a digit is trusted when the line model and the cuts read its number differently
 # A blob read whole scoring above this keeps that reading: a split into two or
 # more digits pays DIGIT_COST for each, so it always scores less.
 SURE_WHOLE = -2 * DIGIT_COST
@@ -504,8 +505,9 @@ def _reconcile(digits: list[dict], reading, group) -> list[dict]:
         return digits
     line_confidence = float(np.prod([p for _, p, _ in found]))
     if line_confidence > LINE_MARGIN * float(np.prod([c["confidence"] for c in digits])):
-        return _line_digits(group, found, scale, digits)
-    return digits
+        digits = _line_digits(group, found, scale, digits)
+    # The two models read this number differently: whichever wins, it is doubtful.
+    return [{**c, "confidence": min(c["confidence"], DISAGREEMENT)} for c in digits]
 
 
 def _line_digits(group, found: list, scale: float, digits: list[dict]) -> list[dict]:

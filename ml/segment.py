@@ -36,6 +36,7 @@ MNIST_STROKE = 0.18
 GAP_FACTOR = 0.75  # a gap wider than this many digit heights separates two numbers
 MERGED_WIDTH = 1.4  # a broken digit put back together is at most this many digit heights wide
 STACKED_HEIGHT = 1.6  # ... and a piece stacked on it makes it at most this many times taller
+STACKED_GAP = 0.15  # ... when the gap between them is at most this many digit heights
 RULE_SPAN = 0.34  # a ruled line crosses at least this fraction of the page (7s in a row do not)
 RULE_LONGER = 1.3  # ... and is at least this many digit heights long (one 7's bar is not)
 WORK_HEIGHT = 48  # digits are read at about this height (to_mnist boxes them in 40 px, a little smaller)
@@ -371,8 +372,8 @@ def _stacked(box, group: tuple, vgap: int, merged: tuple, ref: float) -> bool:
     gx0, gx1, group_h = group
     overlap = min(gx1, x + w) - max(gx0, x)
     size = max(ref, group_h)
-    fits = merged[1] < STACKED_HEIGHT * size and merged[0] < MERGED_WIDTH * size
-    return fits and overlap >= 0.3 * min(w, gx1 - gx0) and vgap <= 0.1 * ref
+    fits = merged[1] < STACKED_HEIGHT * size and merged[0] < MERGED_WIDTH * max(size, merged[1])
+    return fits and overlap >= 0.3 * min(w, gx1 - gx0) and vgap <= STACKED_GAP * ref
 
 
 # ------------------------------------------------------------- lines, numbers
