@@ -180,7 +180,8 @@ def test_it_does_not_read_a_speck_a_trailing_dash_or_a_rule_as_a_sign(reader, cl
 def test_it_stores_each_models_temperature_in_its_card_and_applies_it(reader, model_path):
     card = json.loads((model_path.parent / "model_card.json").read_text())
     assert card["temperature"] > 0 and reader.classifier.temperature == card["temperature"]
-    assert card["calibration"]["ece_after"] <= card["calibration"]["ece_before"] + 1e-9
+    # Measured on training digits: the reported confidence is within a few points of how often it is right.
+    assert card["calibration"]["ece_after"] < 0.05 and len(card["calibration"]["bins"]) == 10
     if reader.line_reader is not None:
         lines = json.loads((model_path.parent / "lines_card.json").read_text())
         assert reader.line_reader.temperature == lines.get("temperature", 1.0)
