@@ -1,6 +1,7 @@
 """The number benchmark's harder conditions (issue 13), made of MNIST *test* digits.
 
 * raw: one digit exactly as MNIST stores it, 28x28 white on black, as a PNG;
+* raw_upscaled: the same digit 4x larger (bicubic), as a screenshot would be;
 * inverted_padded: the same digit dark on light with a 14 px margin;
 * math: a negative, a decimal or a fraction, signs pen-drawn (ml.signs) between test digits;
 * chalkboard: light chalk on a dark board, photographed (blur, dust, uneven light).
@@ -13,18 +14,23 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import cv2
 import numpy as np
 
 from ml import signs, synth
 
-EXTRA_CONDITIONS = ("raw", "inverted_padded", "math", "chalkboard")
+EXTRA_CONDITIONS = ("raw", "raw_upscaled", "inverted_padded", "math", "chalkboard")
 
 
 def make_sample(rng: np.random.Generator, condition: str, pool=None) -> synth.Sample:
     x, y = pool if pool is not None else synth.test_digits()
-    if condition in ("raw", "inverted_padded"):
+    if condition in ("raw", "raw_upscaled", "inverted_padded"):
         k = int(rng.integers(0, len(x)))
-        image = x[k] if condition == "raw" else np.pad(255 - x[k], 14, constant_values=255)
+        image = {
+            "raw": lambda im: im,
+            "raw_upscaled": lambda im: cv2.resize(im, (112, 112), interpolation=cv2.INTER_CUBIC),
+            "inverted_padded": lambda im: np.pad(255 - im, 14, constant_values=255),
+        }[condition](x[k])
         return synth.Sample(condition, synth.encode(image, None), [str(int(y[k]))])
     if condition == "math":
         return _math(rng, x, y)
@@ -71,8 +77,6 @@ def _chalkboard(rng, x, y) -> synth.Sample:
     photo = synth.render_number(digits, rng, style)
     # Chalk dust: a faint smear of light over the board.
     dust = rng.normal(0, 1, (photo.shape[0] // 8 + 1, photo.shape[1] // 8 + 1)).astype(np.float32)
-    import cv2
-
     dust = cv2.resize(np.abs(dust), (photo.shape[1], photo.shape[0]), interpolation=cv2.INTER_CUBIC)
     photo = np.clip(photo + (dust * rng.uniform(4, 12))[..., None], 0, 255).astype(np.uint8)
     return synth.Sample("chalkboard", synth.encode(photo, style.jpeg), [label])
