@@ -145,7 +145,7 @@ def math_strip(rng: np.random.Generator, by_digit: list[np.ndarray], images: np.
     if not blobs:
         return None
     line = max(segment.group_lines(blobs), key=lambda blobs: sum(b.w for b in blobs))
-    group = signs.attach(sorted(line, key=lambda b: b.x), signs.find_marks(mask, ink, blobs))
+    group = signs.with_marks(sorted(line, key=lambda b: b.x), mask, ink)
     return segment.number_strip(group)[0], label
 
 

@@ -318,7 +318,7 @@ class Reader:
         heights = dict(zip(map(id, blobs), segment.line_heights(blobs), strict=True))
         groups = _groups(blobs)
         # Small marks that may be a minus or a point join their number's strip (ml.signs).
-        marked = self._with_marks(groups, mask, ink, blobs)
+        marked = self._with_marks(groups, mask, ink)
         readings = self._line_readings(marked)
         # A number the line model reads surely, one digit per blob, needs no cuts
         # and no digit classifier: the common clean case costs one batched call.
@@ -340,14 +340,13 @@ class Reader:
         lines = {line_no: k for k, line_no in enumerate(sorted({n[0] for n in numbers}))}
         return [_number(digits, lines[line_no], to_original) for line_no, digits in numbers]
 
-    def _with_marks(self, groups, mask, ink, blobs) -> list[list]:
+    def _with_marks(self, groups, mask, ink) -> list[list]:
         """Each number's blobs with the sign marks beside them (as they are without a sign-reading model)."""
         from ml import signs
 
         if self.line_reader is None or not self.line_reader.reads_signs:
             return [group for _, group in groups]
-        marks = signs.find_marks(mask, ink, blobs)
-        return [signs.attach(group, marks) for _, group in groups]
+        return [signs.with_marks(group, mask, ink) for _, group in groups]
 
     def _line_readings(self, groups: list[list]) -> list:
         """Each number read whole by the line model, in one call: (text, found, scale) or None."""

@@ -39,15 +39,23 @@ def is_sign(char: str) -> bool:
 # ------------------------------------------------------------------ serving
 
 
-def find_marks(mask: np.ndarray, ink: np.ndarray, blobs: list) -> list:
+def find_marks(mask: np.ndarray, ink: np.ndarray, blobs: list, window=None) -> list:
     """The pieces of ink find_blobs dropped (too small to be digits), as Blobs: only those
-    small enough to be a sign and outside every blob's box."""
+    small enough to be a sign and outside every blob's box. `window` (x0, y0, x1, y1)
+    limits the search to part of the page."""
     from ml.segment import Blob
 
     if not blobs:
         return []
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    x0, y0, x1, y1 = window or (0, 0, mask.shape[1], mask.shape[0])
+    x0, y0, x1, y1 = max(0, x0), max(0, y0), min(mask.shape[1], x1), min(mask.shape[0], y1)
+    if x1 <= x0 or y1 <= y0:
+        return []
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(
+        np.ascontiguousarray(mask[y0:y1, x0:x1]), connectivity=8
+    )
     x, y, w, h, area = (stats[1:, k] for k in range(5))
+    x, y = x + x0, y + y0
     tallest = max(b.h for b in blobs)
     small = (area >= 3) & (h <= 0.5 * tallest) & (w <= MINUS_LENGTH[1] * tallest)
     boxes = np.array([(b.x, b.y, b.right, b.bottom) for b in blobs])
@@ -59,12 +67,28 @@ def find_marks(mask: np.ndarray, ink: np.ndarray, blobs: list) -> list:
     ).any(axis=1)
     marks = []
     for i in np.flatnonzero(small & ~inside):
-        x0, y0, x1, y1 = int(x[i]), int(y[i]), int(x[i] + w[i]), int(y[i] + h[i])
-        own = labels[y0:y1, x0:x1] == i + 1
+        left, top, right, bottom = int(x[i]), int(y[i]), int(x[i] + w[i]), int(y[i] + h[i])
+        own = labels[top - y0 : bottom - y0, left - x0 : right - x0] == i + 1
         grown = cv2.dilate(own.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
-        soft = np.where(grown, ink[y0:y1, x0:x1], 0.0).astype(np.float32)
-        marks.append(Blob(x0, y0, x1 - x0, y1 - y0, own, soft))
+        soft = np.where(grown, ink[top:bottom, left:right], 0.0).astype(np.float32)
+        marks.append(Blob(left, top, right - left, bottom - top, own, soft))
     return marks
+
+
+def with_marks(group: list, mask: np.ndarray, ink: np.ndarray) -> list:
+    """A number's blobs and the sign marks beside them, searched only where a sign can be."""
+    if not group:
+        return group
+    height = float(np.median([b.h for b in group]))
+    top, bottom = min(b.y for b in group), max(b.bottom for b in group)
+    left, right = min(b.x for b in group), max(b.right for b in group)
+    window = (
+        int(left - MINUS_GAP * height - MINUS_LENGTH[1] * height),
+        int(top - 0.1 * height),
+        int(right + 2),
+        int(bottom + 0.3 * height),
+    )
+    return attach(group, find_marks(mask, ink, group, window))
 
 
 def attach(group: list, marks: list) -> list:
