@@ -323,6 +323,7 @@ class Reader:
         # A number the line model reads surely, one digit per blob, needs no cuts
         # and no digit classifier: the common clean case costs one batched call.
         sure = [_sure(reading, full) for full, reading in zip(marked, readings, strict=True)]
+        sure = self._confirm_lone_digits(marked, readings, sure)
         unsure = [b for (_, group), ok in zip(groups, sure, strict=True) if not ok for b in group]
         chosen = self._cut_readings(unsure, [heights[id(b)] for b in unsure])
         numbers = []
@@ -357,6 +358,21 @@ class Reader:
         strips = [segment.number_strip(group) for group in groups]
         readings = self.line_reader.read([strip for strip, _ in strips])
         return [(text, found, scale) for (_, scale), (text, found) in zip(strips, readings, strict=True)]
+
+    def _confirm_lone_digits(self, groups: list[list], readings: list, sure: list[bool]) -> list[bool]:
+        """A lone digit the line model reads surely is also read by the digit classifier (one
+        batched call): the line model learned whole numbers, and on a single digit unlike its
+        strips (a raw 28x28 digit) it can be surely wrong. Where they differ it is cut and read."""
+        from ml import segment
+
+        lone = [k for k, ok in enumerate(sure) if ok and len(groups[k]) == 1 and readings[k][0].isdigit()]
+        crops = [_digit_crop(segment.lattice(groups[k][0], math.inf)[1][(0, 1)]) for k in lone]
+        self._classify([c for c in crops if c is not None])
+        confirmed = list(sure)
+        for k, crop in zip(lone, crops, strict=True):
+            if crop is not None and str(crop["digit"]) != readings[k][0]:
+                confirmed[k] = False
+        return confirmed
 
     def _cut_readings(self, blobs: list, heights: list[float]) -> dict[int, list[dict]]:
         """{id(blob): its digit crops}: each blob cut and read by the digit classifier."""
@@ -503,7 +519,9 @@ def _reconcile(digits: list[dict], reading, group) -> list[dict]:
     if not found or text == "".join(str(c["digit"]) for c in digits):
         return digits
     line_confidence = float(np.prod([p for _, p, _ in found]))
-    if line_confidence > LINE_MARGIN * float(np.prod([c["confidence"] for c in digits])):
+    # A lone digit is the classifier's to read: it learned single digits, the line model numbers.
+    lone = len(group) == 1 and len(digits) == 1 == len(found)
+    if not lone and line_confidence > LINE_MARGIN * float(np.prod([c["confidence"] for c in digits])):
         digits = _line_digits(group, found, scale, digits)
     # The two models read this number differently: whichever wins, it is doubtful.
     return [{**c, "confidence": min(c["confidence"], DISAGREEMENT)} for c in digits]

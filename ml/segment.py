@@ -232,13 +232,13 @@ def remove_rules(mask: np.ndarray, ink: np.ndarray):
 
 
 def _piece_height(mask: np.ndarray) -> float | None:
-    """The median height of the taller pieces of ink, whatever their width (a lone 7 fills a
-    small image); None when there are none."""
+    """The height of the tallest piece of ink that is not a frame, whatever its width (a
+    lone 7 fills a small image); None when there is none."""
     boxes = _outer_boxes(mask)
-    heights = boxes[boxes[:, 3] >= max(6, round(0.02 * min(mask.shape))), 3]
-    if not heights.size:
-        return None
-    return float(np.median(heights[heights >= 0.4 * heights.max()]))
+    h_img = mask.shape[0]
+    frame = (boxes[:, 3] > 0.9 * h_img) & (boxes[:, 2] < 0.1 * boxes[:, 3])
+    heights = boxes[~frame & (boxes[:, 3] >= max(6, round(0.02 * min(mask.shape)))), 3]
+    return float(heights.max()) if heights.size else None
 
 
 def _may_hold_a_rule(flat: np.ndarray, span: int) -> bool:
