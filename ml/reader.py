@@ -43,6 +43,7 @@ SHORT_PENALTY = 10.0
 CUT_COST = 0.25  # log-probability paid per stroke a cut severs
 LINE_MARGIN = 1.0  # the line model's reading wins when this many times as confident as the cuts'
 LINE_SURE = 0.98  # a digit the line model reads this surely (one per blob) is not cut nor re-read
+SKIP = ()  # a number read as part of the one before it
 DISAGREEMENT = 0.5  # the most a digit is trusted when the line model and the cuts read its number differently
 # A blob read whole scoring above this keeps that reading: a split into two or
 # more digits pays DIGIT_COST for each, so it always scores less.
@@ -127,9 +128,10 @@ class LineReader:
         self._output = self._interpreter.get_output_details()[0]["index"]
         self._shape = None
         self._lock = threading.Lock()
-        self.temperature = card_value(self.path, "lines_card.json", "temperature", 1.0)
+        card = self.path.stem + "_card.json"  # lines_card.json, lines_math_card.json
+        self.temperature = card_value(self.path, card, "temperature", 1.0)
         # A digits-only model (before ml.signs) has no signs to read: no marks join its strips.
-        self.reads_signs = "-" in card_value(self.path, "lines_card.json", "vocabulary", "")
+        self.reads_signs = "-" in card_value(self.path, card, "vocabulary", "")
 
     def read(self, strips: list[np.ndarray]) -> list[tuple[str, list]]:
         """(32, W) uint8 strips -> per strip (text, [(digit, confidence, column), ...])."""
@@ -285,11 +287,19 @@ class Reader:
         lines = self.classifier.path.parent / "lines.tflite"
         # The line model is optional: a digit model alone still reads every photo.
         self.line_reader = LineReader(lines) if lines.exists() else None
+        # Signs are read by a second line model (ml.signs) when one is shipped: the first
+        # one keeps reading plain integers exactly as before.
+        math = self.classifier.path.parent / "lines_math.tflite"
+        self.sign_reader = LineReader(math) if math.exists() else None
+        if self.sign_reader is None and self.line_reader is not None and self.line_reader.reads_signs:
+            self.sign_reader = self.line_reader
         self.review_threshold = review_threshold
         self.max_pixels = max_pixels
         self.model_version = _model_version(self.classifier.path)
         if self.line_reader is not None:
             self.model_version += "+lines-" + _model_version(lines, "lines_card.json")
+        if self.sign_reader is not None and self.sign_reader is not self.line_reader:
+            self.model_version += "+signs-" + _model_version(math, "lines_math_card.json")
 
     def read(self, source) -> dict:
         started = time.perf_counter()
@@ -317,22 +327,27 @@ class Reader:
         to_original = _box_mapper(affine, width / ink.shape[1], height / ink.shape[0], width, height)
         heights = dict(zip(map(id, blobs), segment.line_heights(blobs), strict=True))
         groups = _groups(blobs)
-        # Small marks that may be a minus or a point join their number's strip (ml.signs).
-        marked = self._with_marks(groups, mask, ink)
-        readings = self._line_readings(marked)
+        readings = self._line_readings([group for _, group in groups])
         # A number the line model reads surely, one digit per blob, needs no cuts
         # and no digit classifier: the common clean case costs one batched call.
-        sure = [_sure(reading, full) for full, reading in zip(marked, readings, strict=True)]
-        sure = self._confirm_lone_digits(marked, readings, sure)
-        unsure = [b for (_, group), ok in zip(groups, sure, strict=True) if not ok for b in group]
+        sure = [_sure(reading, group) for (_, group), reading in zip(groups, readings, strict=True)]
+        sure = self._confirm_lone_digits([g for _, g in groups], readings, sure)
+        signed = self._sign_readings(groups, mask, ink)
+        unsure = [
+            b
+            for (_, group), ok, sign in zip(groups, sure, signed, strict=True)
+            if not ok and sign is None
+            for b in group
+        ]
         chosen = self._cut_readings(unsure, [heights[id(b)] for b in unsure])
         numbers = []
-        for (line_no, group), full, reading, ok in zip(groups, marked, readings, sure, strict=True):
-            if ok:
-                digits = [_blob_digit(b, d, p) for b, (d, p, _) in zip(full, reading[1], strict=True)]
-            elif _has_sign(reading):
-                # Only the line model reads signs: the cut digits cannot say "-12".
-                digits = _line_digits(full, reading[1], reading[2], [])
+        for (line_no, group), reading, ok, sign in zip(groups, readings, sure, signed, strict=True):
+            if sign is SKIP:
+                continue  # read with the number before it, across a decimal point
+            if sign is not None:
+                digits = _signed_digits(*sign)
+            elif ok:
+                digits = [_blob_digit(b, d, p) for b, (d, p, _) in zip(group, reading[1], strict=True)]
             else:
                 digits = sorted((c for b in group for c in chosen[id(b)]), key=lambda c: c["box"][0])
                 digits = _reconcile(digits, reading, group)
@@ -341,13 +356,38 @@ class Reader:
         lines = {line_no: k for k, line_no in enumerate(sorted({n[0] for n in numbers}))}
         return [_number(digits, lines[line_no], to_original) for line_no, digits in numbers]
 
-    def _with_marks(self, groups, mask, ink) -> list[list]:
-        """Each number's blobs with the sign marks beside them (as they are without a sign-reading model)."""
-        from ml import signs
+    def _sign_readings(self, groups, mask, ink) -> list:
+        """(blobs with their sign marks, reading) for each number the sign model reads with a
+        plausible sign (ml.signs.plausible), else None; one batched call for the page. Two
+        numbers of a line with a decimal point between them are tried as one: the second
+        one's entry is then SKIP."""
+        from ml import segment, signs
 
-        if self.line_reader is None or not self.line_reader.reads_signs:
-            return [group for _, group in groups]
-        return [signs.with_marks(group, mask, ink) for _, group in groups]
+        if self.sign_reader is None:
+            return [None] * len(groups)
+        candidates = [
+            [k, k + 1]
+            for k in range(len(groups) - 1)
+            if groups[k][0] == groups[k + 1][0]
+            and signs.point_between(groups[k][1], groups[k + 1][1], mask, ink)
+        ] + [[k] for k in range(len(groups))]
+        marked = [
+            signs.with_marks(sorted((b for k in ks for b in groups[k][1]), key=lambda b: b.x), mask, ink)
+            for ks in candidates
+        ]
+        strips = [segment.number_strip(full) for full in marked]
+        read = self.sign_reader.read([strip for strip, _ in strips])
+        signed = [None] * len(groups)
+        for ks, full, (_, scale), (text, found) in zip(candidates, marked, strips, read, strict=True):
+            joined = len(ks) > 1
+            if any(signed[k] is not None for k in ks) or not signs.plausible(found):
+                continue
+            if joined and "." not in text:
+                continue
+            signed[ks[0]] = (full, (text, found, scale))
+            if joined:
+                signed[ks[1]] = SKIP
+        return signed
 
     def _line_readings(self, groups: list[list]) -> list:
         """Each number read whole by the line model, in one call: (text, found, scale) or None."""
@@ -501,10 +541,11 @@ def _page_column(group, column: float, scale: float) -> float:
     return min(b.x for b in group) + (column - segment.LINE_PAD) / scale
 
 
-def _has_sign(reading) -> bool:
-    from ml import signs
-
-    return reading is not None and any(signs.is_sign(c) for c in reading[0])
+def _signed_digits(full: list, reading) -> list[dict]:
+    """A number with signs, as the sign model read it: one symbol per blob when it is so."""
+    if _sure(reading, full):
+        return [_blob_digit(b, d, p) for b, (d, p, _) in zip(full, reading[1], strict=True)]
+    return _line_digits(full, reading[1], reading[2], [])
 
 
 def _blob_digit(blob, digit: int, confidence: float) -> dict:

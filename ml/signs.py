@@ -30,10 +30,34 @@ MINUS_LENGTH = (0.2, 1.3)  # its length
 POINT_SIZE = 0.4  # a point's box is at most this tall and wide
 POINT_LOW = 0.45  # a point's centre lies below this fraction of the height (from the top)
 SPECK_AREA = 0.004  # a mark smaller than this share of H*H is a speck
+POINT_GAP = 1.6  # two numbers this close (in H) with a point between them may be one decimal
+
+
+SIGN_SURE = 0.8  # a sign the line model reads less surely than this is not taken
+SLASH_SURE = 0.95  # ... and a fraction bar, easily a slanted 1, needs more
 
 
 def is_sign(char: str) -> bool:
     return char in SIGNS
+
+
+def plausible(found: list) -> bool:
+    """Whether a reading [(symbol, confidence, column), ...] is a number with signs as
+    teachers write them: a leading minus, one point or one fraction bar between digits
+    (at most two digits on each side of a bar), each sign read surely."""
+    text = "".join(str(c) for c, _, _ in found)
+    if not any(is_sign(c) for c in text):
+        return False
+    body = text[1:] if text.startswith("-") else text
+    if not body or not body[0].isdigit() or not body[-1].isdigit() or "-" in body:
+        return False
+    if body.count(".") + body.count("/") > 1:
+        return False
+    if "/" in body:
+        top, bottom = body.split("/")
+        if len(top) > 2 or len(bottom) > 2:
+            return False
+    return all(p >= (SLASH_SURE if c == "/" else SIGN_SURE) for c, p, _ in found if is_sign(c))
 
 
 # ------------------------------------------------------------------ serving
@@ -89,6 +113,19 @@ def with_marks(group: list, mask: np.ndarray, ink: np.ndarray) -> list:
         int(bottom + 0.3 * height),
     )
     return attach(group, find_marks(mask, ink, group, window))
+
+
+def point_between(left: list, right: list, mask: np.ndarray, ink: np.ndarray) -> bool:
+    """Whether a decimal point sits in the gap between two numbers of one line: the gap
+    around a point can be wide enough to split "3.5" into "3" and "5"."""
+    both = sorted(left + right, key=lambda b: b.x)
+    height = float(np.median([b.h for b in both]))
+    start, end = max(b.right for b in left), min(b.x for b in right)
+    if end - start > POINT_GAP * height:
+        return False
+    top, bottom = min(b.y for b in both), max(b.bottom for b in both)
+    window = (start - 2, int(top - 0.1 * height), end + 2, int(bottom + 0.3 * height))
+    return any(_point(m, both, top, height) for m in find_marks(mask, ink, both, window))
 
 
 def attach(group: list, marks: list) -> list:

@@ -146,8 +146,8 @@ def _math_photo(clear_digits, label: str, seed: int, extra=None) -> bytes:
 
 
 def _reads_signs(reader):
-    if reader.line_reader is None or not reader.line_reader.reads_signs:
-        pytest.skip("the shipped line model reads digits only")
+    if reader.sign_reader is None:
+        pytest.skip("no shipped line model reads signs")
 
 
 @pytest.mark.parametrize("label", ["-12", "0.5", "3.5", "3/4", "-7", "0.25"])
@@ -182,9 +182,10 @@ def test_it_stores_each_models_temperature_in_its_card_and_applies_it(reader, mo
     assert card["temperature"] > 0 and reader.classifier.temperature == card["temperature"]
     # Measured on training digits: the reported confidence is within a few points of how often it is right.
     assert card["calibration"]["ece_after"] < 0.05 and len(card["calibration"]["bins"]) == 10
-    if reader.line_reader is not None:
-        lines = json.loads((model_path.parent / "lines_card.json").read_text())
-        assert reader.line_reader.temperature == lines.get("temperature", 1.0)
+    if reader.sign_reader is not None:
+        lines = json.loads((model_path.parent / "lines_math_card.json").read_text())
+        assert lines["vocabulary"] == signs.VOCAB and lines["blank"] == signs.BLANK
+        assert reader.sign_reader.temperature == lines["temperature"] != 1.0
 
 
 def test_it_sharpens_or_softens_without_changing_the_reading():
