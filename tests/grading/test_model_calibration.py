@@ -24,11 +24,12 @@ def test_it_draws_a_reliability_diagram_per_calibrated_model(owner_client, cards
     lines = {"version": "l-2", "parameters": 9, "validation_exact": 0.9, "temperature": 1.4,
              "calibration": {**CALIBRATION, "ece_after": 0.0123}}  # fmt: skip
     (cards / "lines_card.json").write_text(json.dumps(lines))
+    (cards / "lines_math_card.json").write_text(json.dumps({**lines, "temperature": 1.304}))
     page = owner_client.get("/model/").content.decode()
     for text in ("Confidence calibration", "temperature 0.810", "0.0311", "0.0072", "temperature 1.400",
                  "0.0123", "<svg", "480 readings", "training crops"):  # fmt: skip
         assert text in page, text
-    assert page.count("<svg") == 2
+    assert page.count("<svg") == 3 and "temperature 1.304" in page and "Line model for signs" in page
     assert 'height="98"' in page  # the 0.9-1.0 band's bar: 97.9% right
 
 
