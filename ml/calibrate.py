@@ -12,7 +12,7 @@ reader applies the card's temperature (ml.reader.tempered).
   segmenter from photos of composed *training* digits (ml.compose, with a
   seed the training cache never used). The model saw these digits, not
   these renders; the test split is never touched.
-* Line model: T makes a number's confidence (the product of its symbols'
+* Line model with signs (lines_math.tflite): T makes a number's confidence (the product of its symbols'
   peaks, as the reader reports it) match how often the number is read
   exactly, on the 2% of training strips train_lines holds out.
 
@@ -128,7 +128,7 @@ def line_calibration(model_dir: Path, strips: int = 60000) -> dict:
 
     x, widths, y = compose.load_strips(strips, kind="math")
     held = max(1, len(x) // 50)  # exactly the strips train_lines held out
-    reader = LineReader(model_dir / "lines.tflite")
+    reader = LineReader(model_dir / "lines_math.tflite")
     reader.temperature = 1.0
     frames = _line_frames(reader, [x[k, :, : widths[k]] for k in range(held)])
     truth = ["".join(signs.VOCAB[d] for d in row if d >= 0) for row in y[:held]]
@@ -201,9 +201,9 @@ def main(argv=None) -> dict:
     if not args.skip_digits:
         done["digits"] = classifier_calibration(args.model_dir, args.lines)
         write_card(args.model_dir / "model_card.json", done["digits"])
-    if not args.skip_lines and (args.model_dir / "lines.tflite").exists():
+    if not args.skip_lines and (args.model_dir / "lines_math.tflite").exists():
         done["lines"] = line_calibration(args.model_dir)
-        write_card(args.model_dir / "lines_card.json", done["lines"])
+        write_card(args.model_dir / "lines_math_card.json", done["lines"])
     for name, row in done.items():
         c = row["calibration"]
         print(

@@ -1,6 +1,7 @@
 """Train the line model (a CNN with CTC) on numbers composed of MNIST training digits.
 
-    python -m ml.train_lines            # reproduces ml/artifacts/lines.tflite
+    python -m ml.train_lines --init-from ml/artifacts/lines.tflite --epochs 4 --learning-rate 1e-3
+                                        # reproduces ml/artifacts/lines_math.tflite
     python -m ml.train_lines --quick    # a few hundred strips, for tests
 
 The strips come from `ml.compose.load_strips`: numbers of 1-6 *training*
@@ -25,8 +26,9 @@ from ml import compose, signs
 from ml.reader import DEFAULT_MODEL_DIR, LineReader
 from ml.train import export_litert, warm_cosine
 
-MODEL_FILE = "lines.tflite"
-CARD_FILE = "lines_card.json"
+# The model with signs ships beside the digits-only lines.tflite, which keeps reading integers.
+MODEL_FILE = "lines_math.tflite"
+CARD_FILE = "lines_math_card.json"
 STRIPS = 60000
 QUICK_STRIPS = 400
 BUCKET = 32  # strips are batched with others of about the same width
