@@ -43,7 +43,8 @@ SHORT_PENALTY = 10.0
 CUT_COST = 0.25  # log-probability paid per stroke a cut severs
 LINE_MARGIN = 1.0  # the line model's reading wins when this many times as confident as the cuts'
 LINE_SURE = 0.98  # a digit the line model reads this surely (one per blob) is not cut nor re-read
-SKIP = ()  # a number read as part of the one before it
+SKIP = "skip"  # a number read as part of the one before it
+DOUBT = "doubt"  # a number the sign model reads with an unsure sign: read as before, flagged
 DISAGREEMENT = 0.5  # the most a digit is trusted when the line model and the cuts read its number differently
 # A blob read whole scoring above this keeps that reading: a split into two or
 # more digits pays DIGIT_COST for each, so it always scores less.
@@ -336,7 +337,7 @@ class Reader:
         unsure = [
             b
             for (_, group), ok, sign in zip(groups, sure, signed, strict=True)
-            if not ok and sign is None
+            if not ok and sign in (None, DOUBT)
             for b in group
         ]
         chosen = self._cut_readings(unsure, [heights[id(b)] for b in unsure])
@@ -344,13 +345,15 @@ class Reader:
         for (line_no, group), reading, ok, sign in zip(groups, readings, sure, signed, strict=True):
             if sign is SKIP:
                 continue  # read with the number before it, across a decimal point
-            if sign is not None:
+            if sign is not None and sign is not DOUBT:
                 digits = _signed_digits(*sign)
             elif ok:
                 digits = [_blob_digit(b, d, p) for b, (d, p, _) in zip(group, reading[1], strict=True)]
             else:
                 digits = sorted((c for b in group for c in chosen[id(b)]), key=lambda c: c["box"][0])
                 digits = _reconcile(digits, reading, group)
+            if sign is DOUBT:
+                digits = [{**c, "confidence": min(c["confidence"], DISAGREEMENT)} for c in digits]
             if digits:
                 numbers.append((line_no, digits))
         lines = {line_no: k for k, line_no in enumerate(sorted({n[0] for n in numbers}))}
@@ -380,7 +383,9 @@ class Reader:
         signed = [None] * len(groups)
         for ks, full, (_, scale), (text, found) in zip(candidates, marked, strips, read, strict=True):
             joined = len(ks) > 1
-            if any(signed[k] is not None for k in ks) or not signs.plausible(found):
+            if not joined and signed[ks[0]] is None and signs.plausible(found, sure=False):
+                signed[ks[0]] = DOUBT  # may hold a sign: read as before, but flagged
+            if any(signed[k] not in (None, DOUBT) for k in ks) or not signs.plausible(found):
                 continue
             if joined and "." not in text:
                 continue
