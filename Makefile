@@ -77,7 +77,8 @@ data: install-dev
 
 train: data
 	$(PY) -m ml.train
-	$(PY) -m ml.train_lines
+	$(PY) -m ml.train_lines --init-from ml/artifacts/lines.tflite --epochs 4 --learning-rate 1e-3
+	$(PY) -m ml.calibrate
 
 evaluate: data
 	$(PY) -m ml.evaluate

@@ -49,8 +49,8 @@ class AssignmentForm(forms.ModelForm):
     answer_key_text = forms.CharField(
         label="Answer key",
         widget=forms.Textarea(attrs={"rows": 10, "class": "font-monospace", "spellcheck": "false"}),
-        help_text="One expected answer per line, in question order. Digits, with an optional sign "
-        "and decimal point (the reader reads digits; signs and decimals need a teacher's override).",
+        help_text="One expected answer per line, in question order: a number, e.g. 12, -3, 3.5 or 3/4 "
+        "(the reader reads minus signs, decimal points and fraction bars).",
     )
     points_text = forms.CharField(
         label="Points per question",
@@ -61,10 +61,10 @@ class AssignmentForm(forms.ModelForm):
 
     class Meta:
         model = Assignment
-        fields = ["title", "class_name", "tolerance"]
+        fields = ["title", "class_name", "tolerance", "fraction_equivalence"]
         help_texts = {
-            "tolerance": "Optional. Empty: exact comparison of the digits (leading zeros and spaces "
-            "ignored). A number: answers within ± this value count as correct.",
+            "tolerance": "Optional. Empty: answers must equal the key as numbers (3.50 is 3.5; leading "
+            "zeros and spaces ignored). A number: answers within ± this value count as correct.",
         }
 
     def __init__(self, *args, **kwargs):
@@ -75,6 +75,7 @@ class AssignmentForm(forms.ModelForm):
         for field in self.fields.values():
             field.widget.attrs.setdefault("class", "")
             field.widget.attrs["class"] += " form-control"
+        self.fields["fraction_equivalence"].widget.attrs["class"] = "form-check-input d-block"
 
     def clean_answer_key_text(self):
         return parse_answer_key(_lines(self.cleaned_data["answer_key_text"]))

@@ -14,8 +14,14 @@ class Assignment(models.Model):
     answer_key = models.JSONField(default=list)
     # Points per question (same length as the key); null means one point each.
     points = models.JSONField(null=True, blank=True)
-    # With a tolerance answers compare as numbers (|read - expected| <= tolerance), else as digit strings.
+    # Answers compare as numbers; with a tolerance |read - expected| <= tolerance counts as correct.
     tolerance = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
+    # A fraction answer ("3/4") also counts in another form ("0.75", "6/8").
+    fraction_equivalence = models.BooleanField(
+        "Accept equivalent fractions and decimals",
+        default=False,
+        help_text="On: 3/4, 6/8 and 0.75 are one answer. Off: a fraction must be written as in the key.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -27,7 +33,7 @@ class Assignment(models.Model):
         return self.title
 
     def key(self) -> scoring.Key:
-        return scoring.Key(self.answer_key, self.points, self.tolerance)
+        return scoring.Key(self.answer_key, self.points, self.tolerance, self.fraction_equivalence)
 
     @property
     def max_score(self) -> float:

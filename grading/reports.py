@@ -45,6 +45,7 @@ def model_summary() -> dict:
     return {
         "card": card,
         "lines": _load_json(model_card_path().parent / "lines_card.json"),
+        "signs": _load_json(model_card_path().parent / "lines_math_card.json"),
         "evaluation": evaluation,
         "version": (card or {}).get("version") or (evaluation or {}).get("model_version"),
         "accuracy": _first((card or {}).get("test_accuracy"), (evaluation or {}).get("accuracy")),

@@ -5,10 +5,12 @@ Design decisions (documented here because teachers will ask):
 * A worksheet has one answer per line. The reader's numbers are grouped by line in
   reading order; line i answers question i. Several numbers on one line are joined with a
   space (the reader may split a wide "12" into "1" and "2") and flagged for review.
-* Exact mode (no tolerance) compares canonical strings: whitespace removed, a leading "+"
-  dropped and leading zeros of the integer part dropped, so "0 7" == "07" == "7". Nothing
-  else is forgiven: "7.0" != "7". With a tolerance, both sides are parsed as decimals and
-  |read - expected| <= tolerance counts as correct.
+* Numbers compare as numbers: whitespace removed, so "0 7" == "07" == "7" and
+  "3.50" == "3.5" == "+3.5". With a tolerance, |read - expected| <= tolerance counts as
+  correct. A fraction ("3/4", read by the line model since ml.signs) equals only the same
+  fraction written the same way ("03/4"), unless the assignment allows equivalent forms
+  (`Key.fractions`): then "3/4" == "6/8" == "0.75". Text that is not a number never
+  matches a number.
 * Fewer lines than questions: when the line boxes show a clearly larger vertical gap than
   the usual line pitch, blank answers are inserted there (a skipped question), otherwise
   the missing questions are the last ones. Either way the page is flagged for review.
@@ -25,9 +27,10 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 from statistics import median
 
-ANSWER_RE = re.compile(r"^[+-]?\d+(\.\d+)?$")
+ANSWER_RE = re.compile(r"^[+-]?(\d+(\.\d+)?|\.\d+|\d+/\d*[1-9]\d*)$")
 
 LOW_CONFIDENCE = "low_confidence"
 UNANSWERED = "unanswered"
@@ -39,6 +42,7 @@ class Key:
     answers: list[str]
     points: list[float] | None = None
     tolerance: Decimal | None = None
+    fractions: bool = False  # "3/4" equals "0.75" and "6/8"
 
     def points_for(self, index: int) -> float:
         return float(self.points[index]) if self.points else 1.0
@@ -78,29 +82,66 @@ def clean_answer(text: str) -> str:
     """Validate an answer-key entry or a teacher's corrected answer; raise ValueError."""
     value = re.sub(r"\s+", "", str(text))
     if not ANSWER_RE.match(value):
-        raise ValueError(f"“{text}” is not a number (digits, optional sign and decimal point).")
+        raise ValueError(
+            f"“{text}” is not a number (digits, optional sign and decimal point, or a fraction like 3/4)."
+        )
     return value
 
 
 def normalize(text: str) -> str:
+    """The canonical spelling: no spaces, no "+", no leading zeros, and for a decimal no
+    trailing zeros ("03.50" -> "3.5"); a fraction keeps its terms ("03/4" -> "3/4")."""
     value = re.sub(r"\s+", "", text or "").lstrip("+")
     sign = "-" if value.startswith("-") else ""
     value = value.lstrip("-")
+    if "/" in value:
+        top, _, bottom = value.partition("/")
+        return f"{sign}{_whole(top)}/{_whole(bottom)}"
     whole, dot, frac = value.partition(".")
-    whole = whole.lstrip("0") or ("0" if whole else "")
-    return f"{sign}{whole}{dot}{frac}"
+    if dot and ANSWER_RE.match(value):
+        frac = frac.rstrip("0")
+        dot = "." if frac else ""
+        whole = _whole(whole) or "0"
+        sign = sign if (whole != "0" or frac) else ""
+        return f"{sign}{whole}{dot}{frac}"
+    return f"{sign}{_whole(whole)}{dot}{frac}"
 
 
-def matches(predicted: str, expected: str, tolerance: Decimal | None = None) -> bool:
-    if not normalize(predicted):
-        return False
-    if tolerance is None:
-        return normalize(predicted) == normalize(expected)
+def _whole(digits: str) -> str:
+    return digits.lstrip("0") or ("0" if digits else "")
+
+
+def value_of(text: str) -> Fraction | None:
+    """The number a canonical answer stands for, exactly; None when it is not one."""
+    value = normalize(text)
+    if not ANSWER_RE.match(value):
+        return None
     try:
-        read, want = Decimal(normalize(predicted)), Decimal(normalize(expected))
-    except InvalidOperation:
+        return Fraction(value)
+    except (ValueError, ZeroDivisionError):
+        return None
+
+
+def matches(predicted: str, expected: str, tolerance: Decimal | None = None, fractions: bool = False) -> bool:
+    read, want = normalize(predicted), normalize(expected)
+    if not read:
         return False
-    return abs(read - want) <= Decimal(tolerance)
+    a, b = value_of(read), value_of(want)
+    if a is None or b is None:
+        return read == want
+    if not fractions and ("/" in read or "/" in want):
+        # A fraction is not forgiven into another form unless the assignment says so.
+        return (
+            read == want if tolerance is None else ("/" in read) == ("/" in want) and _near(a, b, tolerance)
+        )
+    return a == b if tolerance is None else _near(a, b, tolerance)
+
+
+def _near(a: Fraction, b: Fraction, tolerance: Decimal) -> bool:
+    try:
+        return abs(a - b) <= Fraction(Decimal(tolerance))
+    except (InvalidOperation, ValueError):
+        return False
 
 
 def readings_from_result(result: Mapping | None) -> list[Reading]:
@@ -207,7 +248,7 @@ def _answer(key: Key, index: int, reading: Reading, override: Mapping | None, th
     predicted = override.get("predicted", reading.text)
     correct = override.get("correct")
     if correct is None:
-        correct = matches(predicted, key.answers[index], key.tolerance)
+        correct = matches(predicted, key.answers[index], key.tolerance, key.fractions)
     flags = []
     if not normalize(predicted):
         flags.append(UNANSWERED)

@@ -18,8 +18,8 @@ class AssignmentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Assignment
         fields = [
-            "id", "title", "class_name", "answer_key", "points", "tolerance", "max_score",
-            "role", "submissions", "created_at", "updated_at",
+            "id", "title", "class_name", "answer_key", "points", "tolerance", "fraction_equivalence",
+            "max_score", "role", "submissions", "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = ["id", "created_at", "updated_at"]
 

@@ -34,7 +34,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ml import segment, synth
+from ml import segment, signs, synth
 
 REJECT = 10  # the class index of "not one digit"
 # Overlapping digits cannot be cut cleanly, so a crop that holds most of one
@@ -124,6 +124,31 @@ def number_strip(rng: np.random.Generator, images: np.ndarray, labels: np.ndarra
     return segment.number_strip(line)[0], "".join(str(int(labels[i])) for i in index)
 
 
+def math_strip(rng: np.random.Generator, by_digit: list[np.ndarray], images: np.ndarray):
+    """A number that may hold signs ("-12", "3.5", "0.25", "3/4"), pen-drawn between
+    training digits, photographed and cut out the way the reader does it, small sign
+    marks included (ml.signs.attach): (strip uint8 (32, W), label), or None."""
+    label = signs.math_label(rng)
+    tokens = [c if signs.is_sign(c) else images[rng.choice(by_digit[int(c)])] for c in label]
+    look = line_style(rng)
+    if "/" in label or "." in label:
+        look = replace(look, gap=(max(look.gap[0], -0.05), max(look.gap[1], 0.1)))
+    height = int(rng.integers(24, 80))
+    strip, baseline = signs.lay_out(tokens, rng, look, height)
+    page, my, _ = _page(strip, height)
+    rules = synth.ruled_lines(page.shape, [my + baseline], height, rng) if look.rules else None
+    photo = _snapshot(page, rules, look, rng)
+    ink = segment.ink_map(photo)
+    mask = segment.binarize(ink)
+    mask, ink, _ = segment.remove_rules(mask, ink)
+    blobs = segment.find_blobs(mask, ink)
+    if not blobs:
+        return None
+    line = max(segment.group_lines(blobs), key=lambda blobs: sum(b.w for b in blobs))
+    group = signs.with_marks(sorted(line, key=lambda b: b.x), mask, ink)
+    return segment.number_strip(group)[0], label
+
+
 def _owner(shape, placed, top_pad: int, left_pad: int) -> np.ndarray:
     """Which digit each pixel's ink belongs to (-1: paper)."""
     layers = np.zeros((len(placed), *shape), np.float32)
@@ -195,6 +220,10 @@ def _work(task):
     if kind == "strips":
         made = (number_strip(rng, mnist.x_train, mnist.y_train) for _ in range(start, stop))
         return [m for m in made if m is not None]
+    if kind == "math":
+        by_digit = [np.flatnonzero(mnist.y_train == d) for d in range(10)]
+        made = (math_strip(rng, by_digit, mnist.x_train) for _ in range(start, stop))
+        return [m for m in made if m is not None]
     xs, ys = [], []
     for _ in range(start, stop):
         x, y = line_crops(rng, mnist.x_train, mnist.y_train)
@@ -224,16 +253,17 @@ def build(lines: int, seed: int = 11, processes: int | None = None) -> tuple[np.
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 
-def build_strips(lines: int, seed: int = 13, processes: int | None = None):
+def build_strips(lines: int, seed: int = 13, processes: int | None = None, kind: str = "strips"):
     """Number strips (N, 32, MAX_LINE_WIDTH) uint8 zero-padded on the right, their widths,
-    and their labels (N, 6) int32 padded with -1."""
-    strips = [s for part in _run(lines, seed, "strips", processes) for s in part]
+    and their labels (N, signs.MAX_LABEL) int32 (indices into signs.VOCAB) padded with -1.
+    `kind` "math" makes numbers with signs (`math_strip`)."""
+    strips = [s for part in _run(lines, seed, kind, processes) for s in part]
     x = np.zeros((len(strips), segment.LINE_HEIGHT, segment.MAX_LINE_WIDTH), np.uint8)
     widths = np.array([s.shape[1] for s, _ in strips], np.int32)
-    y = np.full((len(strips), 6), -1, np.int32)
+    y = np.full((len(strips), signs.MAX_LABEL), -1, np.int32)
     for k, (strip, label) in enumerate(strips):
         x[k, :, : strip.shape[1]] = strip
-        y[k, : len(label)] = [int(c) for c in label]
+        y[k, : len(label)] = [signs.VOCAB.index(c) for c in label]
     return x, widths, y
 
 
@@ -259,16 +289,18 @@ def load(lines: int, seed: int = 11) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
-def load_strips(lines: int, seed: int = 13):
+def load_strips(lines: int, seed: int = 13, kind: str = "strips"):
     """The number strips for the line model (`build_strips`), built once and cached."""
     from ml import data
 
     recipe = f"strips-{lines}-{seed}-{segment.LINE_HEIGHT}-{segment.LINE_INK}-{segment.MAX_LINE_WIDTH}"
+    if kind != "strips":
+        recipe += f"-{kind}-{signs.VOCAB}-{signs.MAX_LABEL}-v1"
     path = data.cache_path().parent / f"strips-{hashlib.sha256(recipe.encode()).hexdigest()[:10]}.npz"
     if path.exists():
         with np.load(path) as saved:
             return saved["x"], saved["widths"], saved["y"]
-    x, widths, y = build_strips(lines, seed)
+    x, widths, y = build_strips(lines, seed, kind=kind)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".part.npz")
     np.savez_compressed(partial, x=x, widths=widths, y=y)

@@ -40,6 +40,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--skip-baselines", action="store_true")
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument(
+        "--sweep",
+        action="store_true",
+        help="with --numbers: also print silent errors and flags at other review thresholds",
+    )
+    parser.add_argument(
         "--tune",
         action="store_true",
         help="with --numbers: photos of training digits, to tune the reader without the test split",
@@ -57,6 +62,8 @@ def main(argv=None) -> dict:
             pool = (mnist.x_train, mnist.y_train)
         result = number_benchmark(Reader(model_path), args.numbers_per_condition, args.seed, pool)
         _print_numbers(result)
+        if args.sweep:
+            _print_sweep(result)
         return result
     out = reports_dir()
     out.mkdir(parents=True, exist_ok=True)
@@ -131,33 +138,106 @@ def baselines(mnist) -> list[dict]:
     return rows
 
 
-def number_benchmark(reader: Reader, per_condition: int, seed: int = 2024, pool=None) -> dict:
-    """Whole-number exact-match accuracy on synthetic photos, per condition.
+def number_benchmark(
+    reader: Reader, per_condition: int, seed: int = 2024, pool=None, extra: bool = True
+) -> dict:
+    """Whole-number exact-match accuracy on synthetic photos, per condition, with the
+    review figures: silent errors (wrong and not flagged) and the share flagged.
 
-    The photos are made of MNIST test digits unless `pool` gives others.
+    The photos are made of MNIST test digits unless `pool` gives others. `extra`
+    adds ml.conditions' raw digits, inverted and padded digits, math answers and
+    chalkboards after ml.synth's photo conditions (whose figures stay as they were).
     """
-    from ml import synth
+    from ml import conditions, synth
 
     rng = np.random.default_rng(seed)
-    by_condition, correct_all, total_all, times = {}, 0, 0, []
-    for condition in synth.CONDITIONS:
-        correct = total = 0
+    by_condition, times, totals, read = {}, [], _Tally(), []
+    names = synth.CONDITIONS + (conditions.EXTRA_CONDITIONS if extra else ())
+    for condition in names:
+        tally = _Tally()
+        make = synth.make_sample if condition in synth.CONDITIONS else conditions.make_sample
         for _ in range(per_condition):
-            sample = synth.make_sample(rng, condition, pool)
+            sample = make(rng, condition, pool)
             result = reader.read(sample.image)
             times.append(result["elapsed_ms"])
-            predicted = [n["number"] for n in result["numbers"]]
-            correct += _matches(predicted, sample.labels)
-            total += len(sample.labels)
-        by_condition[condition] = {"accuracy": correct / total, "numbers": total}
-        correct_all, total_all = correct_all + correct, total_all + total
+            tally.add(result, sample.labels, reader.review_threshold)
+            read.append((result, sample.labels))
+        by_condition[condition] = tally.row()
+        totals.merge(tally)
     return {
-        "overall": correct_all / total_all,
-        "numbers": total_all,
+        **{"overall": totals.row()["accuracy"]},
+        "numbers": totals.total,
+        "silent_errors": totals.row()["silent_errors"],
+        "flagged": totals.row()["flagged"],
+        "flagged_correct": totals.row()["flagged_correct"],
+        "review_threshold": reader.review_threshold,
         "by_condition": by_condition,
         "median_ms_per_photo": float(np.median(times)),
         "seed": seed,
+        "sweep": _sweep(read),
     }
+
+
+SWEEP = (0.5, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98)
+
+
+def _sweep(read: list) -> list[dict]:
+    """The review figures at other thresholds, from the same readings (for choosing the rule)."""
+    rows = []
+    for threshold in SWEEP:
+        tally = _Tally()
+        for result, labels in read:
+            tally.add(result, labels, threshold)
+        rows.append({"threshold": threshold, **tally.row()})
+    return rows
+
+
+def _print_sweep(numbers: dict) -> None:
+    print(f"\n  {'threshold':>9s} {'silent':>7s} {'flagged':>8s} {'flag/ok':>8s}")
+    for row in numbers["sweep"]:
+        print(
+            f"  {row['threshold']:9.2f} {row['silent_errors']:7.4f} {row['flagged']:8.4f} "
+            f"{row['flagged_correct']:8.4f}"
+        )
+
+
+class _Tally:
+    """Numbers read right, wrong but flagged for review, wrong and silent."""
+
+    def __init__(self):
+        self.total = self.correct = self.silent = self.flagged = self.flagged_correct = 0
+
+    def add(self, result: dict, truth: list[str], threshold: float) -> None:
+        numbers = result["numbers"]
+        predicted = [n["number"] for n in numbers]
+        flags = [any(d["confidence"] < threshold for d in n["digits"]) for n in numbers]
+        right = _matches(predicted, truth)
+        self.total += len(truth)
+        self.correct += right
+        if len(predicted) == len(truth):
+            for p, t, flag in zip(predicted, truth, flags, strict=True):
+                self.flagged += flag
+                self.flagged_correct += flag and p == t
+                self.silent += p != t and not flag
+        else:
+            # A missing or extra number shows in grading (the count is off): flagged.
+            self.flagged += len(truth) - right
+            self.flagged_correct += sum(f for p, f in zip(predicted, flags, strict=True) if p in truth)
+            self.flagged += sum(f for p, f in zip(predicted, flags, strict=True) if p in truth)
+
+    def merge(self, other: _Tally) -> None:
+        for key in ("total", "correct", "silent", "flagged", "flagged_correct"):
+            setattr(self, key, getattr(self, key) + getattr(other, key))
+
+    def row(self) -> dict:
+        total = max(self.total, 1)
+        return {
+            "accuracy": self.correct / total,
+            "numbers": self.total,
+            "silent_errors": self.silent / total,
+            "flagged": self.flagged / total,
+            "flagged_correct": self.flagged_correct / max(self.correct, 1),
+        }
 
 
 def _matches(predicted: list[str], truth: list[str]) -> int:
@@ -236,9 +316,14 @@ def _print_report(report: dict) -> None:
 
 def _print_numbers(numbers: dict) -> None:
     print(f"\nsynthetic numbers (exact match), median {numbers['median_ms_per_photo']:.1f} ms/photo")
-    for condition, row in numbers["by_condition"].items():
-        print(f"  {condition:16s} {row['accuracy']:.3f}  ({row['numbers']} numbers)")
-    print(f"  {'overall':16s} {numbers['overall']:.3f}  ({numbers['numbers']} numbers)")
+    print(f"  review threshold {numbers.get('review_threshold', '-')}: silent = wrong and not flagged")
+    print(f"  {'condition':16s} {'exact':>6s} {'silent':>7s} {'flagged':>8s} {'flag/ok':>8s}")
+    overall = {**numbers, "accuracy": numbers["overall"]}
+    for condition, row in [*numbers["by_condition"].items(), ("overall", overall)]:
+        print(
+            f"  {condition:16s} {row['accuracy']:6.3f} {row.get('silent_errors', 0):7.3f} "
+            f"{row.get('flagged', 0):8.3f} {row.get('flagged_correct', 0):8.3f}  ({row['numbers']} numbers)"
+        )
 
 
 if __name__ == "__main__":

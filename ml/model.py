@@ -12,6 +12,8 @@ import keras
 import tensorflow as tf
 from keras import layers
 
+from ml.signs import BLANK
+
 INPUT_SHAPE = (28, 28, 1)
 
 
@@ -107,7 +109,7 @@ def _random_blur(images: tf.Tensor, n: tf.Tensor) -> tf.Tensor:
     return tf.where(tf.random.uniform([n, 1, 1, 1]) < 0.1, blurred, images)
 
 
-LINE_CLASSES = 11  # ten digits and the CTC blank (index 10)
+LINE_CLASSES = BLANK + 1  # ml.signs.VOCAB (digits, "-", ".", "/") and the CTC blank
 
 
 def build_line_model(width: int = 16, dropout: float = 0.2) -> keras.Model:
@@ -116,7 +118,7 @@ def build_line_model(width: int = 16, dropout: float = 0.2) -> keras.Model:
     Two 2x2 poolings leave one frame per 4 columns (about five per digit);
     a (4, 1) convolution folds the remaining rows, and two 1-D convolutions
     along the strip give each frame about two digits of context. The output
-    is (batch, 1, W / 4, 11) logits; index 10 is the CTC blank. Everything is
+    is (batch, 1, W / 4, 14) logits; index 13 (ml.signs.BLANK) is the CTC blank. Everything is
     a convolution, so LiteRT serves any strip width.
     """
     inputs = keras.Input((32, None, 1), name="strips")

@@ -28,6 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ml.signs import BLANK, VOCAB  # noqa: F401 - BLANK is the line model's, re-exported
+
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "artifacts"
 MAX_WORK_SIDE = 1200  # photos are read at most this big: enough for 7 lines of digits
 MIN_WORK_SIDE = 112
@@ -41,6 +43,9 @@ SHORT_PENALTY = 10.0
 CUT_COST = 0.25  # log-probability paid per stroke a cut severs
 LINE_MARGIN = 1.0  # the line model's reading wins when this many times as confident as the cuts'
 LINE_SURE = 0.98  # a digit the line model reads this surely (one per blob) is not cut nor re-read
+SKIP = "skip"  # a number read as part of the one before it
+DOUBT = "doubt"  # a number the sign model reads with an unsure sign: read as before, flagged
+DISAGREEMENT = 0.5  # the most a digit is trusted when the line model and the cuts read its number differently
 # A blob read whole scoring above this keeps that reading: a split into two or
 # more digits pays DIGIT_COST for each, so it always scores less.
 SURE_WHOLE = -2 * DIGIT_COST
@@ -69,6 +74,7 @@ class Classifier:
         self._batch = 0
         # One interpreter is not re-entrant; a lock keeps threaded callers safe.
         self._lock = threading.Lock()
+        self.temperature = card_value(self.path, "model_card.json", "temperature", 1.0)
 
     def predict(self, digits: np.ndarray) -> np.ndarray:
         """(N, 28, 28) uint8 or float in [0, 1] -> (N, 10) probability of each digit.
@@ -92,10 +98,23 @@ class Classifier:
                 self._batch = len(x)
             self._interpreter.set_tensor(self._input, x)
             self._interpreter.invoke()
-            return self._interpreter.get_tensor(self._output).copy()
+            return tempered(self._interpreter.get_tensor(self._output), self.temperature)
 
 
-BLANK = 10  # the line model's CTC blank
+def tempered(probabilities: np.ndarray, temperature: float) -> np.ndarray:
+    """Temperature scaling of softmax outputs: softmax(logits / T) is p ** (1 / T), renormalised."""
+    if temperature == 1.0:
+        return probabilities.copy()
+    scaled = np.power(np.maximum(probabilities, 1e-30), 1.0 / temperature)
+    return scaled / scaled.sum(axis=-1, keepdims=True)
+
+
+def card_value(model_path: Path, card_name: str, key: str, default):
+    """One field of the model card beside a model file (the default when absent or unreadable)."""
+    try:
+        return json.loads((Path(model_path).parent / card_name).read_text()).get(key, default)
+    except (OSError, ValueError):
+        return default
 
 
 class LineReader:
@@ -110,6 +129,10 @@ class LineReader:
         self._output = self._interpreter.get_output_details()[0]["index"]
         self._shape = None
         self._lock = threading.Lock()
+        card = self.path.stem + "_card.json"  # lines_card.json, lines_math_card.json
+        self.temperature = card_value(self.path, card, "temperature", 1.0)
+        # A digits-only model (before ml.signs) has no signs to read: no marks join its strips.
+        self.reads_signs = "-" in card_value(self.path, card, "vocabulary", "")
 
     def read(self, strips: list[np.ndarray]) -> list[tuple[str, list]]:
         """(32, W) uint8 strips -> per strip (text, [(digit, confidence, column), ...])."""
@@ -126,26 +149,29 @@ class LineReader:
                 self._shape = x.shape
             self._interpreter.set_tensor(self._input, x)
             self._interpreter.invoke()
-            frames = self._interpreter.get_tensor(self._output).copy()
+            frames = tempered(self._interpreter.get_tensor(self._output), self.temperature)
         scale = width / frames.shape[1]
         read = []
         for row in frames:
-            digits = [(d, p, (f + 0.5) * scale) for d, p, f in decode_ctc(row)]
-            read.append(("".join(str(d) for d, _, _ in digits), digits))
+            digits = [(VOCAB[d], p, (f + 0.5) * scale) for d, p, f in decode_ctc(row)]
+            read.append(("".join(d for d, _, _ in digits), digits))
         return read
 
 
 def decode_ctc(frames: np.ndarray) -> list[tuple[int, float, float]]:
-    """Best-path CTC decoding of (T, 11) probabilities: [(digit, confidence, frame), ...].
+    """Best-path CTC decoding of (T, classes) probabilities: [(symbol, confidence, frame), ...].
 
-    A digit's confidence is its highest frame probability; its frame is where that peak is.
+    The blank is the last class (ml.signs.BLANK; 10 for a digits-only model), a
+    symbol indexes ml.signs.VOCAB. A symbol's confidence is its highest frame
+    probability; its frame is where that peak is.
     """
+    blank = frames.shape[1] - 1
     best = frames.argmax(axis=1)
     digits = []
     start = 0
     for t in range(1, len(best) + 1):
         if t == len(best) or best[t] != best[start]:
-            if best[start] != BLANK:
+            if best[start] != blank:
                 peak = start + int(frames[start:t, best[start]].argmax())
                 digits.append((int(best[start]), float(frames[peak, best[start]]), float(peak)))
             start = t
@@ -262,11 +288,19 @@ class Reader:
         lines = self.classifier.path.parent / "lines.tflite"
         # The line model is optional: a digit model alone still reads every photo.
         self.line_reader = LineReader(lines) if lines.exists() else None
+        # Signs are read by a second line model (ml.signs) when one is shipped: the first
+        # one keeps reading plain integers exactly as before.
+        math = self.classifier.path.parent / "lines_math.tflite"
+        self.sign_reader = LineReader(math) if math.exists() else None
+        if self.sign_reader is None and self.line_reader is not None and self.line_reader.reads_signs:
+            self.sign_reader = self.line_reader
         self.review_threshold = review_threshold
         self.max_pixels = max_pixels
         self.model_version = _model_version(self.classifier.path)
         if self.line_reader is not None:
             self.model_version += "+lines-" + _model_version(lines, "lines_card.json")
+        if self.sign_reader is not None and self.sign_reader is not self.line_reader:
+            self.model_version += "+signs-" + _model_version(math, "lines_math_card.json")
 
     def read(self, source) -> dict:
         started = time.perf_counter()
@@ -298,15 +332,28 @@ class Reader:
         # A number the line model reads surely, one digit per blob, needs no cuts
         # and no digit classifier: the common clean case costs one batched call.
         sure = [_sure(reading, group) for (_, group), reading in zip(groups, readings, strict=True)]
-        unsure = [b for (_, group), ok in zip(groups, sure, strict=True) if not ok for b in group]
+        sure = self._confirm_lone_digits([g for _, g in groups], readings, sure)
+        signed = self._sign_readings(groups, mask, ink)
+        unsure = [
+            b
+            for (_, group), ok, sign in zip(groups, sure, signed, strict=True)
+            if not ok and sign in (None, DOUBT)
+            for b in group
+        ]
         chosen = self._cut_readings(unsure, [heights[id(b)] for b in unsure])
         numbers = []
-        for (line_no, group), reading, ok in zip(groups, readings, sure, strict=True):
-            if ok:
+        for (line_no, group), reading, ok, sign in zip(groups, readings, sure, signed, strict=True):
+            if sign is SKIP:
+                continue  # read with the number before it, across a decimal point
+            if sign is not None and sign is not DOUBT:
+                digits = _signed_digits(*sign)
+            elif ok:
                 digits = [_blob_digit(b, d, p) for b, (d, p, _) in zip(group, reading[1], strict=True)]
             else:
                 digits = sorted((c for b in group for c in chosen[id(b)]), key=lambda c: c["box"][0])
                 digits = _reconcile(digits, reading, group)
+            if sign is DOUBT:
+                digits = [{**c, "confidence": min(c["confidence"], DISAGREEMENT)} for c in digits]
             if digits:
                 numbers.append((line_no, digits))
         lines = {line_no: k for k, line_no in enumerate(sorted({n[0] for n in numbers}))}
@@ -346,6 +393,41 @@ class Reader:
                 )
         return found
 
+    def _sign_readings(self, groups, mask, ink) -> list:
+        """(blobs with their sign marks, reading) for each number the sign model reads with a
+        plausible sign (ml.signs.plausible), else None; one batched call for the page. Two
+        numbers of a line with a decimal point between them are tried as one: the second
+        one's entry is then SKIP."""
+        from ml import segment, signs
+
+        if self.sign_reader is None:
+            return [None] * len(groups)
+        candidates = [
+            [k, k + 1]
+            for k in range(len(groups) - 1)
+            if groups[k][0] == groups[k + 1][0]
+            and signs.point_between(groups[k][1], groups[k + 1][1], mask, ink)
+        ] + [[k] for k in range(len(groups))]
+        marked = [
+            signs.with_marks(sorted((b for k in ks for b in groups[k][1]), key=lambda b: b.x), mask, ink)
+            for ks in candidates
+        ]
+        strips = [segment.number_strip(full) for full in marked]
+        read = self.sign_reader.read([strip for strip, _ in strips])
+        signed = [None] * len(groups)
+        for ks, full, (_, scale), (text, found) in zip(candidates, marked, strips, read, strict=True):
+            joined = len(ks) > 1
+            if not joined and signed[ks[0]] is None and signs.plausible(found, sure=False):
+                signed[ks[0]] = DOUBT  # may hold a sign: read as before, but flagged
+            if any(signed[k] not in (None, DOUBT) for k in ks) or not signs.plausible(found):
+                continue
+            if joined and "." not in text:
+                continue
+            signed[ks[0]] = (full, (text, found, scale))
+            if joined:
+                signed[ks[1]] = SKIP
+        return signed
+
     def _line_readings(self, groups: list[list]) -> list:
         """Each number read whole by the line model, in one call: (text, found, scale) or None."""
         from ml import segment
@@ -355,6 +437,21 @@ class Reader:
         strips = [segment.number_strip(group) for group in groups]
         readings = self.line_reader.read([strip for strip, _ in strips])
         return [(text, found, scale) for (_, scale), (text, found) in zip(strips, readings, strict=True)]
+
+    def _confirm_lone_digits(self, groups: list[list], readings: list, sure: list[bool]) -> list[bool]:
+        """A lone digit the line model reads surely is also read by the digit classifier (one
+        batched call): the line model learned whole numbers, and on a single digit unlike its
+        strips (a raw 28x28 digit) it can be surely wrong. Where they differ it is cut and read."""
+        from ml import segment
+
+        lone = [k for k, ok in enumerate(sure) if ok and len(groups[k]) == 1 and readings[k][0].isdigit()]
+        crops = [_digit_crop(segment.lattice(groups[k][0], math.inf)[1][(0, 1)]) for k in lone]
+        self._classify([c for c in crops if c is not None])
+        confirmed = list(sure)
+        for k, crop in zip(lone, crops, strict=True):
+            if crop is not None and str(crop["digit"]) != readings[k][0]:
+                confirmed[k] = False
+        return confirmed
 
     def _cut_readings(self, blobs: list, heights: list[float]) -> dict[int, list[dict]]:
         """{id(blob): its digit crops}: each blob cut and read by the digit classifier."""
@@ -571,6 +668,13 @@ def _page_column(group, column: float, scale: float) -> float:
     return min(b.x for b in group) + (column - segment.LINE_PAD) / scale
 
 
+def _signed_digits(full: list, reading) -> list[dict]:
+    """A number with signs, as the sign model read it: one symbol per blob when it is so."""
+    if _sure(reading, full):
+        return [_blob_digit(b, d, p) for b, (d, p, _) in zip(full, reading[1], strict=True)]
+    return _line_digits(full, reading[1], reading[2], [])
+
+
 def _blob_digit(blob, digit: int, confidence: float) -> dict:
     return {"digit": digit, "confidence": confidence, "box": (blob.x, blob.y, blob.w, blob.h)}
 
@@ -583,9 +687,12 @@ def _reconcile(digits: list[dict], reading, group) -> list[dict]:
     if not found or text == "".join(str(c["digit"]) for c in digits):
         return digits
     line_confidence = float(np.prod([p for _, p, _ in found]))
-    if line_confidence > LINE_MARGIN * float(np.prod([c["confidence"] for c in digits])):
-        return _line_digits(group, found, scale, digits)
-    return digits
+    # A lone digit is the classifier's to read: it learned single digits, the line model numbers.
+    lone = len(group) == 1 and len(digits) == 1 == len(found)
+    if not lone and line_confidence > LINE_MARGIN * float(np.prod([c["confidence"] for c in digits])):
+        digits = _line_digits(group, found, scale, digits)
+    # The two models read this number differently: whichever wins, it is doubtful.
+    return [{**c, "confidence": min(c["confidence"], DISAGREEMENT)} for c in digits]
 
 
 def _line_digits(group, found: list, scale: float, digits: list[dict]) -> list[dict]:

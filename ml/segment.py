@@ -35,7 +35,10 @@ MIN_INK = 0.16
 MNIST_STROKE = 0.18
 GAP_FACTOR = 0.75  # a gap wider than this many digit heights separates two numbers
 MERGED_WIDTH = 1.4  # a broken digit put back together is at most this many digit heights wide
+STACKED_HEIGHT = 1.6  # ... and a piece stacked on it makes it at most this many times taller
+STACKED_GAP = 0.15  # ... when the gap between them is at most this many digit heights
 RULE_SPAN = 0.34  # a ruled line crosses at least this fraction of the page (7s in a row do not)
+RULE_LONGER = 1.3  # ... and is at least this many digit heights long (one 7's bar is not)
 WORK_HEIGHT = 48  # digits are read at about this height (to_mnist boxes them in 40 px, a little smaller)
 RESCALE_ABOVE = 1.25  # digits up to this many times WORK_HEIGHT are read at the photo's own scale
 
@@ -194,6 +197,12 @@ def remove_rules(mask: np.ndarray, ink: np.ndarray):
     span = int(RULE_SPAN * w)
     if not _may_hold_a_rule(flat, span):
         return mask, ink, None
+    # On a small image a 7's bar or a 2's base can span a third of it: a rule
+    # is also clearly longer than a digit is tall.
+    height = _piece_height(mask)
+    span = max(span, round(RULE_LONGER * height)) if height else span
+    if span >= w:
+        return mask, ink, None
     segments = cv2.HoughLinesP(
         flat, 1, np.pi / 360, threshold=max(30, w // 4), minLineLength=span, maxLineGap=4
     )
@@ -227,6 +236,16 @@ def remove_rules(mask: np.ndarray, ink: np.ndarray):
     mask = kept | ((bridged | _thicker_than_rule(mask, core)) & rules)
     # The ink stays where the mask is or no rule was: ink * mask + ink * (1 - rules) * (1 - mask).
     return mask, np.where((mask > 0) | (rules == 0), ink, 0.0), affine
+
+
+def _piece_height(mask: np.ndarray) -> float | None:
+    """The height of the tallest piece of ink that is not a frame, whatever its width (a
+    lone 7 fills a small image); None when there is none."""
+    boxes = _outer_boxes(mask)
+    h_img = mask.shape[0]
+    frame = (boxes[:, 3] > 0.9 * h_img) & (boxes[:, 2] < 0.1 * boxes[:, 3])
+    heights = boxes[~frame & (boxes[:, 3] >= max(6, round(0.02 * min(mask.shape)))), 3]
+    return float(heights.max()) if heights.size else None
 
 
 def _may_hold_a_rule(flat: np.ndarray, span: int) -> bool:
@@ -352,7 +371,8 @@ def _merge_pieces(boxes: list, ref: float) -> list[list]:
                 merged_h = max(gy1, y + h) - min(gy0, y)
                 merged_w = max(gx1, x + w) - min(gx0, x)
                 near = hgap < 0.12 * ref and vgap < 0.25 * ref
-                if near and merged_h < 1.4 * ref and merged_w < MERGED_WIDTH * ref:
+                fits = merged_h < 1.4 * ref and merged_w < MERGED_WIDTH * ref
+                if near and (fits or _stacked(box, (gx0, gx1, gy1 - gy0), vgap, (merged_w, merged_h), ref)):
                     target = group
                     break
         if target is None:
@@ -360,6 +380,17 @@ def _merge_pieces(boxes: list, ref: float) -> list[list]:
         else:
             target.append(box)
     return groups
+
+
+def _stacked(box, group: tuple, vgap: int, merged: tuple, ref: float) -> bool:
+    """A piece right on top of (or under) a bigger one, nearly touching: a 5's bar or a
+    broken 3, even when the digit is alone and `ref` was measured on its own pieces."""
+    x, _, w, _, _ = box
+    gx0, gx1, group_h = group
+    overlap = min(gx1, x + w) - max(gx0, x)
+    size = max(ref, group_h)
+    fits = merged[1] < STACKED_HEIGHT * size and merged[0] < MERGED_WIDTH * max(size, merged[1])
+    return fits and overlap >= 0.3 * min(w, gx1 - gx0) and vgap <= STACKED_GAP * ref
 
 
 # ------------------------------------------------------------- lines, numbers

@@ -1,6 +1,7 @@
 """Train the line model (a CNN with CTC) on numbers composed of MNIST training digits.
 
-    python -m ml.train_lines            # reproduces ml/artifacts/lines.tflite
+    python -m ml.train_lines --init-from ml/artifacts/lines.tflite --epochs 4 --learning-rate 1e-3
+                                        # reproduces ml/artifacts/lines_math.tflite
     python -m ml.train_lines --quick    # a few hundred strips, for tests
 
 The strips come from `ml.compose.load_strips`: numbers of 1-6 *training*
@@ -21,12 +22,13 @@ from pathlib import Path
 
 import numpy as np
 
-from ml import compose
+from ml import compose, signs
 from ml.reader import DEFAULT_MODEL_DIR, LineReader
 from ml.train import export_litert, warm_cosine
 
-MODEL_FILE = "lines.tflite"
-CARD_FILE = "lines_card.json"
+# The model with signs ships beside the digits-only lines.tflite, which keeps reading integers.
+MODEL_FILE = "lines_math.tflite"
+CARD_FILE = "lines_math_card.json"
 STRIPS = 60000
 QUICK_STRIPS = 400
 BUCKET = 32  # strips are batched with others of about the same width
@@ -43,6 +45,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=None, help=f"default {DEFAULT_MODEL_DIR}")
     parser.add_argument("--checkpoint", type=Path, default=None, help="default var/train/lines.keras")
     parser.add_argument("--quick", action="store_true", help="tiny run for tests")
+    parser.add_argument("--export-only", action="store_true", help="export the checkpoint as it is")
+    parser.add_argument(
+        "--init-from", type=Path, default=None, help="start from a digits-only lines.tflite's weights"
+    )
     args = parser.parse_args(argv)
     work = Path("var/train/quick" if args.quick else "var/train")
     if args.quick:
@@ -57,11 +63,17 @@ def main(argv=None) -> dict:
     import keras
 
     keras.utils.set_random_seed(args.seed)
-    x, widths, y = compose.load_strips(args.strips)
+    x, widths, y = compose.load_strips(args.strips, kind="math")
     held = max(1, len(x) // 50)  # 2% of the (training-digit) strips to watch for over-fitting
     valid = (x[:held], widths[:held], y[:held])
     train = (x[held:], widths[held:], y[held:])
-    model = _fit(args, train, valid)
+    if args.export_only:
+        model = keras.models.load_model(args.checkpoint)
+        history = args.checkpoint.with_suffix(".history.json")
+        model.history_rows = json.loads(history.read_text()) if history.exists() else []
+        args.epochs = len(model.history_rows)
+    else:
+        model = _fit(args, train, valid)
     return export(model, args, valid, len(train[0]))
 
 
@@ -72,6 +84,8 @@ def _fit(args, train, valid):
     from ml.model import build_line_model
 
     model = build_line_model(width=args.width, dropout=0.05 if args.quick else 0.2)
+    if args.init_from:
+        warm_start(model, args.init_from)
     batches = _batches(np.random.default_rng(args.seed), train[1], args.batch_size)
     steps = max(1, args.epochs * len(batches))
     optimizer = keras.optimizers.Adam(warm_cosine(args.learning_rate, steps))
@@ -97,10 +111,73 @@ def _fit(args, train, valid):
     return model
 
 
+def warm_start(model, tflite_path: Path) -> None:
+    """Copy a shipped line model's weights (read from its LiteRT file) into a new model.
+
+    The export folded each batch normalisation into its convolution's kernel and
+    a bias: the kernel goes back into the convolution and the bias into the
+    normalisation's offset, with unit scale and statistics. The old blank moves
+    to the new blank's index; the signs' outputs start small and learn.
+    """
+    from ai_edge_litert.interpreter import Interpreter
+
+    interpreter = Interpreter(model_path=str(tflite_path))
+    kernels, biases = {}, {}
+    for detail in interpreter.get_tensor_details():
+        name, shape = detail["name"], tuple(detail["shape"])
+        if name.endswith("/convolution") and len(shape) == 4:
+            kernels[name.split("/")[1]] = interpreter.get_tensor(detail["index"])
+        elif len(shape) == 1 and ("batchnorm/add_1" in name or "BiasAdd" in name):
+            try:
+                biases[_bias_layer(name)] = interpreter.get_tensor(detail["index"])
+            except ValueError:
+                continue
+    convs = [layer for layer in model.layers if layer.__class__.__name__ == "Conv2D"]
+    norms = [layer for layer in model.layers if layer.__class__.__name__ == "BatchNormalization"]
+    ordered = sorted(kernels, key=_layer_order)
+    assert len(ordered) == len(convs), (ordered, len(convs))
+    for k, (conv, name) in enumerate(zip(convs, ordered, strict=True)):
+        kernel = np.transpose(kernels[name], (1, 2, 3, 0))  # LiteRT OHWI -> Keras HWIO
+        if conv.name != "logits":
+            conv.set_weights([kernel])
+            norm = norms[k]
+            eps = norm.epsilon
+            channels = kernel.shape[-1]
+            norm.set_weights(
+                [np.ones(channels), biases[name], np.zeros(channels), np.full(channels, 1 - eps)]
+            )
+            continue
+        new_kernel, new_bias = (w.copy() for w in conv.get_weights())
+        old_bias = biases[name]
+        new_kernel[..., :10], new_bias[:10] = kernel[..., :10], old_bias[:10]
+        new_kernel[..., signs.BLANK], new_bias[signs.BLANK] = kernel[..., 10], old_bias[10]
+        new_kernel[..., 10 : signs.BLANK] *= 0.1
+        new_bias[10 : signs.BLANK] = old_bias[:10].min() - 1.0
+        conv.set_weights([new_kernel, new_bias])
+
+
+def _bias_layer(name: str) -> str:
+    """The convolution a folded bias belongs to: 'activation_2_1' -> 'conv2d_2_1', 'logits_1'."""
+    part = name.split(";")[0].split("/")[1]
+    if part.startswith("logits"):
+        return part
+    if part.startswith("activation"):
+        return "conv2d" + part[len("activation") :]
+    raise ValueError(name)
+
+
+def _layer_order(name: str) -> tuple:
+    """Keras names convolutions conv2d_1, conv2d_1_2 (sic), conv2d_2_1, ...; logits last."""
+    if name.startswith("logits"):
+        return (99,)
+    parts = name.split("_")[1:]
+    return (int(parts[0]), len(parts)) if parts else (0,)
+
+
 def _train_step(tf, model, optimizer):
     signature = [
         tf.TensorSpec([None, 32, None, 1], tf.float32),
-        tf.TensorSpec([None, 6], tf.int32),
+        tf.TensorSpec([None, signs.MAX_LABEL], tf.int32),
         tf.TensorSpec([None], tf.int32),
     ]
 
@@ -111,7 +188,12 @@ def _train_step(tf, model, optimizer):
             frames = tf.fill([tf.shape(logits)[0]], tf.shape(logits)[1])
             loss = tf.reduce_mean(
                 tf.nn.ctc_loss(
-                    tf.maximum(labels, 0), logits, lengths, frames, logits_time_major=False, blank_index=10
+                    tf.maximum(labels, 0),
+                    logits,
+                    lengths,
+                    frames,
+                    logits_time_major=False,
+                    blank_index=signs.BLANK,
                 )
             )
         grads = tape.gradient(loss, model.trainable_variables)
@@ -154,10 +236,13 @@ def _accuracy(model, valid) -> float:
         logits = np.asarray(model(strip, training=False))[0, 0]
         probabilities = np.exp(logits - logits.max(axis=1, keepdims=True))
         probabilities /= probabilities.sum(axis=1, keepdims=True)
-        text = "".join(str(d) for d, _, _ in decode_ctc(probabilities))
-        truth = "".join(str(d) for d in valid[2][k] if d >= 0)
-        correct += text == truth
+        text = "".join(signs.VOCAB[d] for d, _, _ in decode_ctc(probabilities))
+        correct += text == _label(valid[2][k])
     return correct / len(valid[0])
+
+
+def _label(row: np.ndarray) -> str:
+    return "".join(signs.VOCAB[d] for d in row if d >= 0)
 
 
 def export(model, args, valid, train_count: int) -> dict:
@@ -168,7 +253,7 @@ def export(model, args, valid, train_count: int) -> dict:
     correct = 0
     for k in range(len(valid[0])):
         text = reader.read([valid[0][k, :, : valid[1][k]]])[0][0]
-        correct += text == "".join(str(d) for d in valid[2][k] if d >= 0)
+        correct += text == _label(valid[2][k])
     card = {
         "name": "digitsight-lines",
         "version": dt.date.today().strftime("%Y.%m.%d") + ("-quick" if args.quick else ""),
@@ -178,8 +263,11 @@ def export(model, args, valid, train_count: int) -> dict:
         "parameters": int(model.count_params()),
         "epochs": args.epochs,
         "strips": train_count,
-        "data": "numbers of 1-6 MNIST training digits composed and photographed by ml.compose, "
-        "cut out by ml.segment (never the test split)",
+        "vocabulary": signs.VOCAB,
+        "blank": signs.BLANK,
+        "data": "numbers of 1-6 MNIST training digits, and negatives, decimals and fractions with "
+        "pen-drawn signs (ml.signs), composed and photographed by ml.compose, cut out by ml.segment "
+        "with sign marks attached (never the test split)",
         "validation_exact": correct / len(valid[0]),
         "history": getattr(model, "history_rows", []),
         "quick": bool(args.quick),
@@ -194,7 +282,7 @@ def export(model, args, valid, train_count: int) -> dict:
 def _export_litert(model, path: Path) -> None:
     import tensorflow as tf
 
-    # Served as (batch, frames, 11) probabilities: the reader decodes them with NumPy.
+    # Served as (batch, frames, len(VOCAB) + 1) probabilities: the reader decodes them with NumPy.
     export_litert(
         lambda x: tf.nn.softmax(tf.squeeze(model(x, training=False), 1)), [None, 32, None, 1], "strips", path
     )

@@ -51,7 +51,7 @@ class UploadThrottle(ScopedRateThrottle):
         summary="Set or clear the teacher's correction (`corrected_number`).",
         responses={
             200: PredictionSerializer,
-            400: OpenApiResponse(description="Not digits and spaces."),
+            400: OpenApiResponse(description="Not numbers and spaces."),
             404: NOT_FOUND,
         },
     ),  # fmt: skip

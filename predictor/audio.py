@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import subprocess
 import tempfile
 import time
+from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
@@ -51,22 +53,60 @@ class ReadoutFailed(RuntimeError):
 # --- Text
 
 
-def spoken_digits(number: str) -> str:
-    """'427' -> '4 2 7': digit by digit, so a listener can write it down."""
-    return " ".join(ch for ch in str(number) if not ch.isspace())
+# How each sign is said digit by digit ("-12" -> "minus 1 2"), per language.
+SIGN_WORDS = {
+    "en": {"-": "minus", ".": "point", "/": "over"},
+    "es": {"-": "menos", ".": "coma", "/": "entre"},
+    "fr": {"-": "moins", ".": "virgule", "/": "sur"},
+    "de": {"-": "minus", ".": "Komma", "/": "durch"},
+    "it": {"-": "meno", ".": "virgola", "/": "fratto"},
+    "pt": {"-": "menos", ".": "vírgula", "/": "sobre"},
+    "nl": {"-": "min", ".": "komma", "/": "gedeeld door"},
+}
+NUMBER_RE = re.compile(r"^(-?)(\d+)(?:\.(\d+)|/(\d+))?$")
+
+
+def spoken_digits(number: str, language: str = "en") -> str:
+    """'427' -> '4 2 7', '-3.5' -> 'minus 3 point 5': digit by digit, so a listener can write it down."""
+    words = SIGN_WORDS.get(language, SIGN_WORDS["en"])
+    return " ".join(words.get(ch, ch) for ch in str(number) if not ch.isspace())
 
 
 def spelled(number: str, language: str) -> str:
-    """'427' -> 'four hundred and twenty-seven', or '' when that would mislead (leading zero, huge)."""
-    digits = str(number)
-    if not digits.isdigit() or (len(digits) > 1 and digits.startswith("0")) or len(digits) > 9:
+    """'427' -> 'four hundred and twenty-seven', '-12' -> 'minus twelve', '3.5' -> 'three point
+    five', '3/4' -> 'three quarters'; '' when that would mislead (leading zero, huge)."""
+    match = NUMBER_RE.match(str(number))
+    if not match:
+        return ""
+    sign, whole, decimals, denominator = match.groups()
+    if (len(whole) > 1 and whole.startswith("0")) or len(whole) > 9:
         return ""
     try:
         from num2words import num2words
 
-        return num2words(int(digits), lang=language)
-    except (NotImplementedError, ImportError, OverflowError):
+        if denominator is not None:
+            return _fraction_words(sign, int(whole), denominator, language, num2words)
+        value = Decimal(f"{whole}.{decimals}") if decimals is not None else int(whole)
+        # The sign is ours to say: num2words drops it below one ("-0.5" -> "zero point five").
+        minus = f"{SIGN_WORDS.get(language, SIGN_WORDS['en'])['-']} " if sign else ""
+        return minus + num2words(value, lang=language)
+    except (NotImplementedError, ImportError, OverflowError, ValueError):
         return ""
+
+
+def _fraction_words(sign: str, top: int, bottom: str, language: str, num2words) -> str:
+    """'three quarters' in English; elsewhere 'trois sur quatre' (ordinals as denominators are
+    too irregular across languages to build safely)."""
+    words = SIGN_WORDS.get(language, SIGN_WORDS["en"])
+    minus = f"{words['-']} " if sign else ""
+    if len(bottom) > 1 and bottom.startswith("0") or int(bottom) == 0:
+        return ""
+    below = int(bottom)
+    if language == "en" and 2 <= below <= 20:
+        name = {2: "half", 4: "quarter"}.get(below) or num2words(below, to="ordinal")
+        plural = "halves" if below == 2 else f"{name}s"
+        return f"{minus}{num2words(top)} {name if top == 1 else plural}"
+    return f"{minus}{num2words(top, lang=language)} {words['/']} {num2words(below, lang=language)}"
 
 
 def readout_text(lines: list[list[str]], language: str = "en", spell: bool = True) -> str:
@@ -79,11 +119,12 @@ def readout_text(lines: list[list[str]], language: str = "en", spell: bool = Tru
     if len(lines) == 1 and len(lines[0]) == 1:
         number = lines[0][0]
         words = spelled(number, language) if spell else ""
-        return one.format(spoken_digits(number) + (f", {words}" if words else ""))
+        return one.format(spoken_digits(number, language) + (f", {words}" if words else ""))
     if len(lines) == 1:
-        return many.format(", ".join(spoken_digits(n) for n in lines[0]))
+        return many.format(", ".join(spoken_digits(n, language) for n in lines[0]))
     return " ".join(
-        line_phrase.format(i, ", ".join(spoken_digits(n) for n in line)) for i, line in enumerate(lines, 1)
+        line_phrase.format(i, ", ".join(spoken_digits(n, language) for n in line))
+        for i, line in enumerate(lines, 1)
     )
 
 

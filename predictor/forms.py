@@ -4,8 +4,10 @@ from django import forms
 
 from predictor.models import Prediction
 
-CORRECTION_PATTERN = re.compile(r"^[0-9 ]*$")
-CORRECTION_MESSAGE = "Use digits and spaces only, e.g. “427” or “12 7”."
+# Numbers separated by spaces; a number may be negative, a decimal or a fraction (ml.signs).
+_NUMBER = r"-?(?:\d+(?:\.\d+)?|\.\d+|\d+/\d+)"
+CORRECTION_PATTERN = re.compile(rf"^\s*(?:{_NUMBER}(?:\s+{_NUMBER})*)?\s*$")
+CORRECTION_MESSAGE = "Use numbers and spaces only, e.g. “427”, “12 7”, “-12”, “3.5” or “3/4”."
 
 
 def clean_correction(value: str) -> str:

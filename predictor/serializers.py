@@ -12,7 +12,8 @@ class PredictionSerializer(serializers.ModelSerializer):
     image_url = serializers.SerializerMethodField(help_text="The stored image (PNG).")
     corrected_number = serializers.CharField(
         required=False, allow_blank=True, max_length=1000,
-        help_text="The teacher's correction: digits and spaces; blank resets to the machine's reading.",
+        help_text="The teacher's correction: numbers (e.g. 12, -3, 3.5, 3/4) and spaces; "
+        "blank resets to the machine's reading.",
     )  # fmt: skip
 
     class Meta:

@@ -14,8 +14,8 @@ def _blob(x, y, w, h, fill=1.0):
 
 
 def _frames(path: str) -> np.ndarray:
-    """(T, 11) probabilities that put 0.9 on each frame's symbol ('-' is the blank)."""
-    frames = np.full((len(path), 11), 0.01, np.float32)
+    """(T, 14) probabilities that put 0.9 on each frame's symbol ('-' is the blank)."""
+    frames = np.full((len(path), BLANK + 1), 0.01, np.float32)
     for t, symbol in enumerate(path):
         frames[t, BLANK if symbol == "-" else int(symbol)] = 0.9
     return frames
@@ -86,8 +86,9 @@ def test_it_trains_a_quick_line_model_that_reads_strips(tmp_path):
     from ml import train_lines
 
     card = train_lines.main(["--quick", "--out", str(tmp_path), "--checkpoint", str(tmp_path / "l.keras")])
-    assert card["quick"] is True and (tmp_path / "lines.tflite").exists()
-    reader = LineReader(tmp_path / "lines.tflite")
+    assert card["quick"] is True and (tmp_path / "lines_math.tflite").exists()
+    assert card["vocabulary"] == "0123456789-./"
+    reader = LineReader(tmp_path / "lines_math.tflite")
     x, widths, _ = compose.load_strips(train_lines.QUICK_STRIPS)
     read = reader.read([x[0, :, : widths[0]], x[1, :, : widths[1]], x[2, :, : widths[2]]])
     assert len(read) == 3  # strips of different widths, one call

@@ -49,6 +49,26 @@ def test_it_writes_text_a_listener_can_follow(lines, text):
     assert audio.readout_text(lines, "en") == text
 
 
+@pytest.mark.parametrize(
+    ("number", "text"),
+    [
+        ("-12", "The number is minus 1 2, minus twelve."),
+        ("3.5", "The number is 3 point 5, three point five."),
+        ("0.25", "The number is 0 point 2 5, zero point two five."),
+        ("-0.5", "The number is minus 0 point 5, minus zero point five."),
+        ("3/4", "The number is 3 over 4, three quarters."),
+        ("1/2", "The number is 1 over 2, one half."),
+    ],
+)
+def test_it_says_signs_decimals_and_fractions(number, text):
+    assert audio.readout_text([[number]], "en") == text
+
+
+def test_it_says_signs_in_other_languages():
+    assert audio.readout_text([["-12"]], "fr") == "Le nombre est moins 1 2, moins douze."
+    assert audio.readout_text([["3.5"], ["3/4"]], "de") == "Zeile 1: 3 Komma 5. Zeile 2: 3 durch 4."
+
+
 def test_it_speaks_other_languages():
     assert audio.readout_text([["21"]], "es") == "El número es 2 1, veintiuno."
     assert audio.readout_text([["1"], ["2"]], "de") == "Zeile 1: 1. Zeile 2: 2."

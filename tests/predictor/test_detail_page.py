@@ -88,7 +88,7 @@ def test_it_rejects_a_bad_correction(owner_client, prediction):
     response = owner_client.post(
         reverse("predictor:correct", args=[prediction.pk]), {"corrected_number": "4x"}
     )
-    assert response.status_code == 400 and "digits and spaces" in response.content.decode()
+    assert response.status_code == 400 and "numbers and spaces" in response.content.decode()
 
 
 def test_it_reruns_a_reading(owner_client, prediction, django_capture_on_commit_callbacks):
