@@ -170,7 +170,8 @@ def _area(page: np.ndarray, homography: np.ndarray, template: np.ndarray, box) -
     printed = cv2.warpAffine(template, frame[:2], size, flags=cv2.INTER_AREA, borderValue=255)
     ink = segment.ink_map(crop)
     mask = segment.binarize(ink)
-    written = remove_print(mask, segment.ink_map(printed) > PRINT_INK, scale)
+    printed = snap_print(ink, segment.ink_map(printed) > PRINT_INK, 1 + round(2 * scale))
+    written = remove_print(mask, printed, scale)
     ink = np.where(written > 0, ink, 0.0).astype(np.float32)
     blobs = segment.find_blobs(written, ink)
     inside = (pad_x * scale, pad_y * scale, (pad_x + w) * scale, (pad_y + h) * scale)
@@ -180,20 +181,41 @@ def _area(page: np.ndarray, homography: np.ndarray, template: np.ndarray, box) -
 
 
 def remove_print(mask: np.ndarray, printed: np.ndarray, scale: float) -> np.ndarray:
-    """The page's ink without the template's print, keeping strokes that cross the print.
+    """The page's ink without the template's print, keeping strokes that cross it.
 
-    The print is grown by the alignment's error; where the page's ink runs
-    through it from both sides (a closing bridges the gap), the ink stays.
+    The print is grown by what remains of the alignment error. Inside it, ink
+    stays where a stroke runs through from both sides (a closing bridges the gap).
     """
     grow = 1 + round(1.5 * scale)
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1))
-    printed = cv2.dilate(printed.astype(np.uint8), kernel)
-    written = mask & (1 - printed)
-    span = 2 * grow + 3
-    bridge = cv2.morphologyEx(
-        written, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (span, span))
-    )
-    return (written | (bridge & printed & mask)).astype(np.uint8)
+    printed = printed.astype(np.uint8)
+    band = cv2.dilate(printed, _disc(grow))
+    written = mask & (1 - band)
+    line = cv2.distanceTransform(printed, cv2.DIST_L2, 3)
+    half = float(np.percentile(line[printed > 0], 90)) if printed.any() else 0.0
+    span = 2 * (grow + round(half)) + 3
+    # Columns bridge horizontal print, rows vertical print: a stroke crossing either keeps its width.
+    bridge = cv2.morphologyEx(written, cv2.MORPH_CLOSE, np.ones((span, 1), np.uint8))
+    bridge |= cv2.morphologyEx(written, cv2.MORPH_CLOSE, np.ones((1, span), np.uint8))
+    return (written | (bridge & band & mask)).astype(np.uint8)
+
+
+def _disc(radius: int) -> np.ndarray:
+    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+
+
+def snap_print(ink: np.ndarray, printed: np.ndarray, reach: int) -> np.ndarray:
+    """The print shifted by up to `reach` pixels to where it best lies on the page's ink.
+
+    Registration is right to a pixel or two over the page; this takes out
+    what is left locally, so the print can be erased with a thin margin.
+    """
+    inner = printed[reach:-reach, reach:-reach].astype(np.float32)
+    if reach < 1 or inner.sum() < 10 or min(inner.shape) < 4:
+        return printed
+    score = cv2.matchTemplate(ink.astype(np.float32), inner, cv2.TM_CCORR)
+    dy, dx = np.unravel_index(int(score.argmax()), score.shape)
+    shift = np.float32([[1, 0, dx - reach], [0, 1, dy - reach]])
+    return cv2.warpAffine(printed.astype(np.uint8), shift, printed.shape[::-1], flags=cv2.INTER_NEAREST)
 
 
 def _centre_in(blob, inside) -> bool:
@@ -215,7 +237,7 @@ def read_sheet(reader, photo) -> dict:
     from ml.reader import UnreadableImage
 
     try:
-        gray, _ = align.load_gray(photo)
+        gray, page_scale = align.load_gray(photo)
     except UnreadableImage as error:
         return {"aligned": False, "error": str(error)}
     found = find_sheet(gray)
@@ -233,7 +255,8 @@ def read_sheet(reader, photo) -> dict:
     answers = []
     for region, answer in zip(answer_regions, read[len(id_boxes) :], strict=True):
         answer["name"] = region["name"]
-        answer["box"] = align.map_box([v * scale for v in region["box"]], np.linalg.inv(homography))
+        box = align.map_box([v * scale for v in region["box"]], np.linalg.inv(homography))
+        answer["box"] = [round(v / page_scale) for v in box]
         answers.append(_public(answer))
     return {
         "sheet": layout.id,
@@ -242,6 +265,8 @@ def read_sheet(reader, photo) -> dict:
         "aligned": True,
         "alignment": round(quality, 3),
         "needs_review": student["needs_review"] or any(a["needs_review"] for a in answers),
+        "width": round(gray.shape[1] / page_scale),
+        "height": round(gray.shape[0] / page_scale),
     }
 
 
