@@ -271,7 +271,7 @@ class Reader:
     def read(self, source) -> dict:
         started = time.perf_counter()
         array, (width, height) = load_image(source, self.max_pixels)
-        numbers = self._numbers(array, width, height)
+        numbers = self._page_numbers(array, width, height)
         needs_review = any(d["confidence"] < self.review_threshold for n in numbers for d in n["digits"])
         return {
             "numbers": numbers,
@@ -280,6 +280,26 @@ class Reader:
             "width": width,
             "height": height,
         }
+
+    def _page_numbers(self, array: np.ndarray, width: int, height: int) -> list[dict]:
+        """A page photographed lying on a table is flattened first; boxes stay in the photo's pixels.
+
+        Only a page that clearly stands out from its background is (ml.align.flatten):
+        any other photo is read exactly as before.
+        """
+        from ml import align
+
+        found = align.flatten(array)
+        if found is None:
+            return self._numbers(array, width, height)
+        flat, matrix = found
+        numbers = self._numbers(flat, flat.shape[1], flat.shape[0])
+        back = np.diag([width / array.shape[1], height / array.shape[0], 1.0]) @ np.linalg.inv(matrix)
+        for item in [n for number in numbers for n in (number, *number["digits"])]:
+            x, y, w, h = align.map_box(item["box"], back)
+            x0, y0 = min(max(0, x), width - 1), min(max(0, y), height - 1)
+            item["box"] = [x0, y0, max(1, min(width, x + w) - x0), max(1, min(height, y + h) - y0)]
+        return numbers
 
     def _numbers(self, array: np.ndarray, width: int, height: int) -> list[dict]:
         from ml import segment

@@ -89,3 +89,25 @@ def test_it_gives_a_clear_error_for_bytes_that_are_not_an_image():
 
     with pytest.raises(UnreadableImage, match="not an image"):
         align.load_gray(b"%PDF-1.4 hello")
+
+
+def test_plain_reading_flattens_a_page_lying_on_a_table(reader, clear_digits):
+    from ml import synth
+
+    from .conftest import digits_for
+
+    rng = np.random.default_rng(9)
+    ink = np.zeros((1754, 1240), np.float32)
+    places = {"47": (300, 300), "25": (300, 800), "38": (700, 1300)}
+    for number, (x, y) in places.items():
+        strip, _, _ = synth.lay_out(digits_for(clear_digits, number), rng, synth.Style(gap=(0.2, 0.3)), 150)
+        ink[y : y + strip.shape[0], x : x + strip.shape[1]] = strip
+    page = (245 * (1 - 0.85 * ink)).astype(np.uint8)
+    photo, truth = ws.phone_photo(rng, page, megapixels=3)
+    assert align.flatten(photo) is not None
+    result = reader.read(ws.encode(photo))
+    assert [n["number"] for n in result["numbers"]] == ["47", "25", "38"]
+    for number in result["numbers"]:  # boxes are in the photo's own pixels
+        x, y = places[number["number"]]
+        expected = mapped([x, y, 10, 10], truth)[0]
+        assert abs(number["box"][0] - expected[0]) < 60 and abs(number["box"][1] - expected[1]) < 60
