@@ -351,10 +351,13 @@ class Reader:
         chosen = self._cut_readings(unsure, [heights[id(b)] for b in unsure])
         found = [[] for _ in blob_sets]
         for (k, group), reading, ok in zip(groups, readings, sure, strict=True):
+            agreed = True
             if ok:
                 digits = [_blob_digit(b, d, p) for b, (d, p, _) in zip(group, reading[1], strict=True)]
             else:
                 digits = sorted((c for b in group for c in chosen[id(b)]), key=lambda c: c["box"][0])
+                cut = "".join(str(c["digit"]) for c in digits)
+                agreed = reading is None or reading[0] == cut
                 digits = _reconcile(digits, reading, group)
             if digits:
                 found[k].append(
@@ -362,6 +365,7 @@ class Reader:
                         "number": "".join(str(c["digit"]) for c in digits),
                         "confidence": float(np.prod([c["confidence"] for c in digits])),
                         "digits": digits,
+                        "agreed": agreed,  # the line model and the cut digits read the same
                     }
                 )
         return found

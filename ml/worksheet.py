@@ -155,7 +155,8 @@ def _answer(numbers: list[dict], doubt: bool, threshold: float) -> dict:
     return {
         "number": "".join(n["number"] for n in numbers),
         "confidence": round(confidence, 4),
-        "needs_review": confidence < threshold or doubt,
+        # Where the line model and the cut digits disagree, one of them is wrong: a person decides.
+        "needs_review": confidence < threshold or doubt or not all(n.get("agreed", True) for n in numbers),
     }
 
 
