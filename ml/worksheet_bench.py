@@ -61,16 +61,19 @@ def _photo(rng, kind: str, image: np.ndarray) -> bytes:
     return ws.encode(shot, rng)
 
 
-def _score(result: dict, labels: list[str], started: float) -> dict:
-    elapsed = (time.perf_counter() - started) * 1000
+def _score(result: dict, labels: list[str], started: tuple[float, float]) -> dict:
+    timing = {
+        "ms": (time.perf_counter() - started[0]) * 1000,
+        "cpu_ms": (time.process_time() - started[1]) * 1000,
+    }
     if not result["aligned"]:
         return {
             "answers": len(labels),
             "right": 0,
             "flagged": len(labels),
             "silent": 0,
-            "ms": elapsed,
             "aligned": 0,
+            **timing,
         }
     right = flagged = silent = 0
     for answer, label in zip(result["answers"], labels, strict=True):
@@ -83,8 +86,8 @@ def _score(result: dict, labels: list[str], started: float) -> dict:
         "right": right,
         "flagged": flagged,
         "silent": silent,
-        "ms": elapsed,
         "aligned": 1,
+        **timing,
     }
 
 
