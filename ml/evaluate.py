@@ -69,6 +69,8 @@ def main(argv=None) -> dict:
             Reader(model_path), args.worksheet_pages, args.sheet_pages, pool=pool
         )
         worksheet_bench.print_report(result)
+        reports_dir().mkdir(parents=True, exist_ok=True)
+        (reports_dir() / "worksheets.json").write_text(json.dumps(result, indent=1) + "\n")
         return result
     if args.numbers:
         result = number_benchmark(Reader(model_path), args.numbers_per_condition, args.seed, pool)
