@@ -41,6 +41,7 @@ class Template:
     scale: float  # work-frame pixels per template pixel
     size: tuple[int, int]  # the template's own (width, height)
     features: align.Features
+    printed: np.ndarray  # uint8, 255 where the template prints, in the work frame
 
 
 def prepare_template(template) -> Template:
@@ -76,7 +77,8 @@ def _prepared(key: str, source) -> Template:
         gray, scale = align._shrink(full, WORK_SIDE)
         if len(_cache) > 16:
             _cache.clear()
-        _cache[key] = Template(gray, scale, (full.shape[1], full.shape[0]), align.features(gray))
+        size = (full.shape[1], full.shape[0])
+        _cache[key] = Template(gray, scale, size, align.features(gray), print_mask(gray))
     return _cache[key]
 
 
@@ -119,7 +121,7 @@ def read_against_template(reader, page, template, regions) -> dict:
     except align.AlignmentError as error:
         return {"aligned": False, "error": str(error)}
     boxes = [[v * prepared.scale for v in r["box"]] for r in regions]
-    answers = read_areas(reader, gray, fit.homography, prepared.gray, boxes)
+    answers = read_areas(reader, gray, fit.homography, prepared.printed, boxes)
     to_page = np.linalg.inv(fit.homography)
     for region, answer, box in zip(regions, answers, boxes, strict=True):
         answer["name"] = region["name"]
@@ -138,9 +140,17 @@ def _public(answer: dict) -> dict:
     return {k: answer[k] for k in ("name", "number", "confidence", "needs_review", "box")}
 
 
-def read_areas(reader, page: np.ndarray, homography: np.ndarray, template: np.ndarray, boxes) -> list[dict]:
-    """Each box (template work-frame pixels) read on the page: {"number", "confidence", "needs_review"}."""
-    cuts = [_area(page, homography, template, box) for box in boxes]
+def print_mask(template: np.ndarray) -> np.ndarray:
+    """Where a blank template prints: 255, else 0 (computed once per template)."""
+    return ((segment.ink_map(template) > PRINT_INK) * 255).astype(np.uint8)
+
+
+def read_areas(reader, page: np.ndarray, homography: np.ndarray, printed: np.ndarray, boxes) -> list[dict]:
+    """Each box (template work-frame pixels) read on the page: {"number", "confidence", "needs_review"}.
+
+    `printed` is the template's print_mask in the same frame.
+    """
+    cuts = [_area(page, homography, printed, box) for box in boxes]
     readings = reader.read_blob_sets([blobs for blobs, _ in cuts])
     return [
         _answer(numbers, doubt, reader.review_threshold)
@@ -160,7 +170,7 @@ def _answer(numbers: list[dict], doubt: bool, threshold: float) -> dict:
     }
 
 
-def _area(page: np.ndarray, homography: np.ndarray, template: np.ndarray, box) -> tuple[list, bool]:
+def _area(page: np.ndarray, homography: np.ndarray, printed: np.ndarray, box) -> tuple[list, bool]:
     """The blobs of handwriting inside one box, and whether anything left out looked like writing."""
     x, y, w, h = box
     scale = float(np.clip(AREA_HEIGHT / h, 0.5, 3.0))
@@ -168,10 +178,10 @@ def _area(page: np.ndarray, homography: np.ndarray, template: np.ndarray, box) -
     size = (round((w + 2 * pad_x) * scale), round((h + 2 * pad_y) * scale))
     frame = np.array([[scale, 0, -(x - pad_x) * scale], [0, scale, -(y - pad_y) * scale], [0, 0, 1]])
     crop = cv2.warpPerspective(page, frame @ homography, size, flags=cv2.INTER_LINEAR, borderValue=255)
-    printed = cv2.warpAffine(template, frame[:2], size, flags=cv2.INTER_AREA, borderValue=255)
+    printed = cv2.warpAffine(printed, frame[:2], size, flags=cv2.INTER_LINEAR, borderValue=0) > 96
     ink = segment.ink_map(crop)
     mask = segment.binarize(ink)
-    printed = snap_print(ink, segment.ink_map(printed) > PRINT_INK, 1 + round(2 * scale))
+    printed = snap_print(ink, printed, 1 + round(2 * scale))
     written = remove_print(mask, printed, scale)
     ink = np.where(written > 0, ink, 0.0).astype(np.float32)
     blobs = segment.find_blobs(written, ink)
@@ -273,13 +283,13 @@ def read_sheet(reader, photo) -> dict:
     if isinstance(found, str):
         return {"aligned": False, "error": found}
     layout, homography, quality = found
-    template = _blank_sheet(layout.id)
+    printed = _sheet_print(layout.id)
     scale = SHEET_DPI / 72.0
     regions = layout.regions()
     id_boxes = [[v * scale for v in b] for r in regions if r["name"] == "student_id" for b in r["digits"]]
     answer_regions = [r for r in regions if r["name"] != "student_id"]
     boxes = id_boxes + [[v * scale for v in r["box"]] for r in answer_regions]
-    read = read_areas(reader, gray, homography, template, boxes)
+    read = read_areas(reader, gray, homography, printed, boxes)
     student = _student_id(read[: len(id_boxes)])
     answers = []
     for region, answer in zip(answer_regions, read[len(id_boxes) :], strict=True):
@@ -313,10 +323,11 @@ def _student_id(digits: list[dict]) -> dict:
 
 
 @functools.lru_cache(maxsize=8)
-def _blank_sheet(layout_id: str) -> np.ndarray:
+def _sheet_print(layout_id: str) -> np.ndarray:
+    """The print mask of a blank sheet in the frame it is read in (once per layout)."""
     from ml import sheet
 
-    return sheet.render(sheet.SheetLayout.from_id(layout_id), SHEET_DPI)
+    return print_mask(sheet.render(sheet.SheetLayout.from_id(layout_id), SHEET_DPI))
 
 
 def find_sheet(gray: np.ndarray):
