@@ -187,7 +187,12 @@ def _area(page: np.ndarray, homography: np.ndarray, printed: np.ndarray, box) ->
     blobs = segment.find_blobs(written, ink)
     inside = (pad_x * scale, pad_y * scale, (pad_x + w) * scale, (pad_y + h) * scale)
     kept = [b for b in blobs if _belongs(b, inside, h * scale)]
-    doubt = any(b.h >= 0.5 * MIN_DIGIT * h * scale for b in blobs if b not in kept and _centre_in(b, inside))
+    # Left out but not a mere speck (a dash, a small digit): a person should look.
+    doubt = any(
+        b.h >= 0.8 * MIN_DIGIT * h * scale or b.w >= 0.3 * h * scale
+        for b in blobs
+        if b not in kept and _centre_in(b, inside)
+    )
     return kept, doubt
 
 
