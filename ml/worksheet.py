@@ -362,6 +362,8 @@ def find_sheet(gray: np.ndarray):
         cv2.perspectiveTransform(source.reshape(-1, 1, 2), homography).reshape(-1, 2) - target, axis=1
     )
     quality = float(np.clip(1.0 - error.mean() / 4.0, 0.0, 1.0))
+    if quality < 0.5:  # the markers found do not sit where this sheet's layout puts them
+        return "The sheet's corner markers do not line up: photograph the whole sheet, flat."
     return layout, homography, quality
 
 
