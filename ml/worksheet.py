@@ -383,27 +383,30 @@ def _markers(gray: np.ndarray) -> dict[int, np.ndarray]:
 
 
 def _qr_text(gray: np.ndarray, corners: dict) -> str | None:
-    """The QR code's text, looked for first in its place on the flattened sheet."""
+    """The QR code's text, looked for first in its place on the sheet flattened by its markers."""
     from ml import sheet
 
     detector = cv2.QRCodeDetector()
-    guess = sheet.SheetLayout(1)  # the markers and QR sit in the same place on every sheet of a paper size
     scale = 4.0
-    source, target = [], []
-    for marker, x, y in guess.markers():
-        if marker in (0, 1) and marker in corners:
-            side = sheet.MARKER
-            source.append(corners[marker])
-            target.append(np.float32([[x, y], [x + side, y], [x + side, y + side], [x, y + side]]) * scale)
-    if len(source) == 2:
+    for paper in sheet.PAPERS:  # the markers and QR code sit in the same place on every sheet of a paper
+        guess = sheet.SheetLayout(1, paper=paper)
+        source, target = [], []
+        for marker, x, y in guess.markers():
+            if marker in corners:
+                side = sheet.MARKER
+                source.append(corners[marker])
+                target.append(
+                    np.float32([[x, y], [x + side, y], [x + side, y + side], [x, y + side]]) * scale
+                )
         homography, _ = cv2.findHomography(np.concatenate(source), np.concatenate(target), 0)
-        if homography is not None:
-            qx, qy, qs, _ = guess.qr_box()
-            frame = np.array([[1, 0, -(qx - 12) * scale], [0, 1, -(qy - 12) * scale], [0, 0, 1]])
-            size = round((qs + 24) * scale)
-            patch = cv2.warpPerspective(gray, frame @ homography, (size, size), borderValue=255)
-            text, _, _ = detector.detectAndDecode(patch)
-            if text:
-                return text
+        if homography is None:
+            continue
+        qx, qy, qs, _ = guess.qr_box()
+        frame = np.array([[1, 0, -(qx - 12) * scale], [0, 1, -(qy - 12) * scale], [0, 0, 1]])
+        size = round((qs + 24) * scale)
+        patch = cv2.warpPerspective(gray, frame @ homography, (size, size), borderValue=255)
+        text, _, _ = detector.detectAndDecode(patch)
+        if text:
+            return text
     text, _, _ = detector.detectAndDecode(gray)
     return text or None
