@@ -185,3 +185,21 @@ def test_the_sheet_frame_matches_the_markers_to_a_pixel(pool):
     box = layout.regions()[-1]["box"]
     assert np.abs(mapped(box, to_frame) - mapped([v * frame for v in box], np.eye(3))).max() < 1.5
     assert quality > 0.8
+
+
+def test_it_erases_a_hint_printed_inside_the_box(reader, pool):
+    from PIL import Image, ImageDraw, ImageFont
+
+    rng = np.random.default_rng(57)
+    blank = ws.make_template(rng, "beside", questions=5)
+    image = Image.fromarray(blank.image)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(str(ws.fonts()[0]), 30)
+    for region in blank.regions:  # a unit printed at the right end of every box
+        x, y, w, h = region["box"]
+        draw.text((x + w - 50, y + h // 2), "cm", font=font, fill=0, anchor="lm")
+    blank = ws.Page(np.asarray(image).copy(), blank.regions)
+    filled = ws.fill(rng, blank, pool, blank_share=0.2)
+    scanned, _ = ws.scan(rng, filled.image)
+    result = worksheet.read_against_template(reader, scanned, blank.image, blank.regions)
+    assert [a["number"] for a in result["answers"]] == filled.labels
