@@ -88,6 +88,7 @@ evaluate: data
 # then what a teacher feels in headless Chromium (click -> number, a class set of 30).
 bench: install-dev services data
 	$(PY) -m ml.bench
+	$(PY) -m ml.evaluate --worksheets
 	$(SERVICES_ENV) $(PY) manage.py migrate --noinput -v0
 	$(SERVICES_ENV) $(PY) manage.py bench_history --rows 5000
 	$(PY) scripts/bench_load.py --teachers 5 --photos 50 --out var/reports/load-50.json

@@ -236,7 +236,11 @@ def find_page_quad(gray: np.ndarray) -> np.ndarray | None:
     quad = cv2.approxPolyDP(hull, 0.02 * cv2.arcLength(hull, True), True)
     if len(quad) != 4 or cv2.contourArea(quad) < 0.9 * cv2.contourArea(hull):
         return None
-    if not _contrasted(small, quad.reshape(4, 2)):
+    corners = quad.reshape(4, 2)
+    margin = 0.01 * max(small.shape)
+    if (corners < margin).any() or (corners[:, 0] > small.shape[1] - margin).any():
+        return None  # a corner off the photo: a shadow's edge or a page not wholly seen
+    if (corners[:, 1] > small.shape[0] - margin).any() or not _contrasted(small, corners):
         return None
     return _order(quad.reshape(4, 2).astype(np.float32) / scale)
 
@@ -259,8 +263,13 @@ def _order(points: np.ndarray) -> np.ndarray:
 
 def find_page(image: np.ndarray) -> np.ndarray | None:
     """The page of a photo lying on a table, flattened; None when no page stands out clearly."""
-    gray = _gray_array(image)
-    quad = find_page_quad(gray)
+    found = flatten(image)
+    return None if found is None else found[0]
+
+
+def flatten(image: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """(the page flattened, the homography from image pixels to it), or None without a clear page."""
+    quad = find_page_quad(_gray_array(image))
     if quad is None:
         return None
     top, right = np.linalg.norm(quad[1] - quad[0]), np.linalg.norm(quad[2] - quad[1])
@@ -268,6 +277,7 @@ def find_page(image: np.ndarray) -> np.ndarray | None:
     w, h = round(max(top, bottom)), round(max(left, right))
     target = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
     matrix = cv2.getPerspectiveTransform(quad, target)
-    return cv2.warpPerspective(
+    flat = cv2.warpPerspective(
         np.asarray(image), matrix, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
     )
+    return flat, matrix

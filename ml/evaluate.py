@@ -2,6 +2,7 @@
 
     python -m ml.evaluate [--numbers-per-condition 150] [--skip-baselines]
     python -m ml.evaluate --numbers            # only the synthetic number benchmark
+    python -m ml.evaluate --worksheets         # only the worksheet benchmark (ml.worksheet_bench)
 
 Writes to reports_dir() (var/reports/, or $DIGITSIGHT_REPORTS_DIR):
 evaluation.json, confusion.png (heatmap) and curves.png (training history).
@@ -37,6 +38,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--model", type=Path, default=None)
     parser.add_argument("--numbers", action="store_true", help="run only the synthetic number benchmark")
     parser.add_argument("--numbers-per-condition", type=int, default=150)
+    parser.add_argument("--worksheets", action="store_true", help="run only the worksheet benchmark")
+    parser.add_argument(
+        "--worksheet-pages", type=int, default=40, help="worksheets (each scanned and photographed)"
+    )
+    parser.add_argument(
+        "--sheet-pages", type=int, default=20, help="answer sheets (each scanned and photographed)"
+    )
     parser.add_argument("--skip-baselines", action="store_true")
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument(
@@ -47,7 +55,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         "--tune",
         action="store_true",
-        help="with --numbers: photos of training digits, to tune the reader without the test split",
+        help="with --numbers or --worksheets: training digits, to tune the reader without the test split",
     )
     return parser.parse_args(argv)
 
@@ -55,11 +63,21 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> dict:
     args = parse_args(argv)
     model_path = Path(args.model or default_model_path())
+    pool = None
+    if args.tune:
+        mnist = mnist_data.load()
+        pool = (mnist.x_train, mnist.y_train)
+    if args.worksheets:
+        from ml import worksheet_bench
+
+        result = worksheet_bench.worksheet_benchmark(
+            Reader(model_path), args.worksheet_pages, args.sheet_pages, pool=pool
+        )
+        worksheet_bench.print_report(result)
+        reports_dir().mkdir(parents=True, exist_ok=True)
+        (reports_dir() / "worksheets.json").write_text(json.dumps(result, indent=1) + "\n")
+        return result
     if args.numbers:
-        pool = None
-        if args.tune:
-            mnist = mnist_data.load()
-            pool = (mnist.x_train, mnist.y_train)
         result = number_benchmark(Reader(model_path), args.numbers_per_condition, args.seed, pool)
         _print_numbers(result)
         if args.sweep:

@@ -305,7 +305,7 @@ class Reader:
     def read(self, source) -> dict:
         started = time.perf_counter()
         array, (width, height) = load_image(source, self.max_pixels)
-        numbers = self._numbers(array, width, height)
+        numbers = self._page_numbers(array, width, height)
         needs_review = any(d["confidence"] < self.review_threshold for n in numbers for d in n["digits"])
         return {
             "numbers": numbers,
@@ -314,6 +314,26 @@ class Reader:
             "width": width,
             "height": height,
         }
+
+    def _page_numbers(self, array: np.ndarray, width: int, height: int) -> list[dict]:
+        """A page photographed lying on a table is flattened first; boxes stay in the photo's pixels.
+
+        Only a page that clearly stands out from its background is (ml.align.flatten):
+        any other photo is read exactly as before.
+        """
+        from ml import align
+
+        found = align.flatten(array)
+        if found is None:
+            return self._numbers(array, width, height)
+        flat, matrix = found
+        numbers = self._numbers(flat, flat.shape[1], flat.shape[0])
+        back = np.diag([width / array.shape[1], height / array.shape[0], 1.0]) @ np.linalg.inv(matrix)
+        for item in [n for number in numbers for n in (number, *number["digits"])]:
+            x, y, w, h = align.map_box(item["box"], back)
+            x0, y0 = min(max(0, x), width - 1), min(max(0, y), height - 1)
+            item["box"] = [x0, y0, max(1, min(width, x + w) - x0), max(1, min(height, y + h) - y0)]
+        return numbers
 
     def _numbers(self, array: np.ndarray, width: int, height: int) -> list[dict]:
         from ml import segment
@@ -378,10 +398,13 @@ class Reader:
         chosen = self._cut_readings(unsure, [heights[id(b)] for b in unsure])
         found = [[] for _ in blob_sets]
         for (k, group), reading, ok in zip(groups, readings, sure, strict=True):
+            agreed = True
             if ok:
                 digits = [_blob_digit(b, d, p) for b, (d, p, _) in zip(group, reading[1], strict=True)]
             else:
                 digits = sorted((c for b in group for c in chosen[id(b)]), key=lambda c: c["box"][0])
+                cut = "".join(str(c["digit"]) for c in digits)
+                agreed = reading is None or reading[0] == cut
                 digits = _reconcile(digits, reading, group)
             if digits:
                 found[k].append(
@@ -389,6 +412,7 @@ class Reader:
                         "number": "".join(str(c["digit"]) for c in digits),
                         "confidence": float(np.prod([c["confidence"] for c in digits])),
                         "digits": digits,
+                        "agreed": agreed,  # the line model and the cut digits read the same
                     }
                 )
         return found

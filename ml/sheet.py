@@ -93,7 +93,7 @@ class SheetLayout:
 
     def qr_box(self) -> list[float]:
         w, _ = self.size
-        return [w - MARGIN - MARKER - 14 - QR_SIZE, MARGIN - 6, QR_SIZE, QR_SIZE]
+        return [w - MARGIN - MARKER - 14 - QR_SIZE, MARGIN, QR_SIZE, QR_SIZE]
 
     def id_digit_boxes(self) -> list[list[float]]:
         x0, y0 = MARGIN + 80, MARGIN + MARKER + 58

@@ -41,6 +41,7 @@ class Template:
     scale: float  # work-frame pixels per template pixel
     size: tuple[int, int]  # the template's own (width, height)
     features: align.Features
+    printed: np.ndarray  # uint8, 255 where the template prints, in the work frame
 
 
 def prepare_template(template) -> Template:
@@ -76,7 +77,8 @@ def _prepared(key: str, source) -> Template:
         gray, scale = align._shrink(full, WORK_SIDE)
         if len(_cache) > 16:
             _cache.clear()
-        _cache[key] = Template(gray, scale, (full.shape[1], full.shape[0]), align.features(gray))
+        size = (full.shape[1], full.shape[0])
+        _cache[key] = Template(gray, scale, size, align.features(gray), print_mask(gray))
     return _cache[key]
 
 
@@ -119,7 +121,7 @@ def read_against_template(reader, page, template, regions) -> dict:
     except align.AlignmentError as error:
         return {"aligned": False, "error": str(error)}
     boxes = [[v * prepared.scale for v in r["box"]] for r in regions]
-    answers = read_areas(reader, gray, fit.homography, prepared.gray, boxes)
+    answers = read_areas(reader, gray, fit.homography, prepared.printed, boxes)
     to_page = np.linalg.inv(fit.homography)
     for region, answer, box in zip(regions, answers, boxes, strict=True):
         answer["name"] = region["name"]
@@ -138,9 +140,17 @@ def _public(answer: dict) -> dict:
     return {k: answer[k] for k in ("name", "number", "confidence", "needs_review", "box")}
 
 
-def read_areas(reader, page: np.ndarray, homography: np.ndarray, template: np.ndarray, boxes) -> list[dict]:
-    """Each box (template work-frame pixels) read on the page: {"number", "confidence", "needs_review"}."""
-    cuts = [_area(page, homography, template, box) for box in boxes]
+def print_mask(template: np.ndarray) -> np.ndarray:
+    """Where a blank template prints: 255, else 0 (computed once per template)."""
+    return ((segment.ink_map(template) > PRINT_INK) * 255).astype(np.uint8)
+
+
+def read_areas(reader, page: np.ndarray, homography: np.ndarray, printed: np.ndarray, boxes) -> list[dict]:
+    """Each box (template work-frame pixels) read on the page: {"number", "confidence", "needs_review"}.
+
+    `printed` is the template's print_mask in the same frame.
+    """
+    cuts = [_area(page, homography, printed, box) for box in boxes]
     readings = reader.read_blob_sets([blobs for blobs, _ in cuts])
     return [
         _answer(numbers, doubt, reader.review_threshold)
@@ -155,11 +165,12 @@ def _answer(numbers: list[dict], doubt: bool, threshold: float) -> dict:
     return {
         "number": "".join(n["number"] for n in numbers),
         "confidence": round(confidence, 4),
-        "needs_review": confidence < threshold or doubt,
+        # Where the line model and the cut digits disagree, one of them is wrong: a person decides.
+        "needs_review": confidence < threshold or doubt or not all(n.get("agreed", True) for n in numbers),
     }
 
 
-def _area(page: np.ndarray, homography: np.ndarray, template: np.ndarray, box) -> tuple[list, bool]:
+def _area(page: np.ndarray, homography: np.ndarray, printed: np.ndarray, box) -> tuple[list, bool]:
     """The blobs of handwriting inside one box, and whether anything left out looked like writing."""
     x, y, w, h = box
     scale = float(np.clip(AREA_HEIGHT / h, 0.5, 3.0))
@@ -167,33 +178,88 @@ def _area(page: np.ndarray, homography: np.ndarray, template: np.ndarray, box) -
     size = (round((w + 2 * pad_x) * scale), round((h + 2 * pad_y) * scale))
     frame = np.array([[scale, 0, -(x - pad_x) * scale], [0, scale, -(y - pad_y) * scale], [0, 0, 1]])
     crop = cv2.warpPerspective(page, frame @ homography, size, flags=cv2.INTER_LINEAR, borderValue=255)
-    printed = cv2.warpAffine(template, frame[:2], size, flags=cv2.INTER_AREA, borderValue=255)
+    printed = cv2.warpAffine(printed, frame[:2], size, flags=cv2.INTER_LINEAR, borderValue=0) > 96
     ink = segment.ink_map(crop)
     mask = segment.binarize(ink)
-    written = remove_print(mask, segment.ink_map(printed) > PRINT_INK, scale)
+    printed = snap_print(ink, printed, 1 + round(2 * scale))
+    written = remove_print(mask, printed, scale)
     ink = np.where(written > 0, ink, 0.0).astype(np.float32)
     blobs = segment.find_blobs(written, ink)
     inside = (pad_x * scale, pad_y * scale, (pad_x + w) * scale, (pad_y + h) * scale)
     kept = [b for b in blobs if _belongs(b, inside, h * scale)]
-    doubt = any(b.h >= 0.5 * MIN_DIGIT * h * scale for b in blobs if b not in kept and _centre_in(b, inside))
+    # Left out but not a mere speck (a dash, a small digit): a person should look.
+    doubt = any(
+        b.h >= 0.8 * MIN_DIGIT * h * scale or b.w >= 0.3 * h * scale
+        for b in blobs
+        if b not in kept and _centre_in(b, inside)
+    )
     return kept, doubt
 
 
 def remove_print(mask: np.ndarray, printed: np.ndarray, scale: float) -> np.ndarray:
-    """The page's ink without the template's print, keeping strokes that cross the print.
+    """The page's ink without the template's print, keeping strokes that cross it.
 
-    The print is grown by the alignment's error; where the page's ink runs
-    through it from both sides (a closing bridges the gap), the ink stays.
+    The print is grown by what remains of the alignment error. Inside it, ink
+    stays where a stroke runs through from both sides (a closing bridges the gap).
     """
     grow = 1 + round(1.5 * scale)
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1))
-    printed = cv2.dilate(printed.astype(np.uint8), kernel)
-    written = mask & (1 - printed)
-    span = 2 * grow + 3
-    bridge = cv2.morphologyEx(
-        written, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (span, span))
-    )
-    return (written | (bridge & printed & mask)).astype(np.uint8)
+    printed = printed.astype(np.uint8)
+    band = cv2.dilate(printed, _disc(grow))
+    written = mask & (1 - band)
+    half = 0.5 * min(_run_length(printed), _run_length(printed.T)) if printed.any() else 0.0
+    span = 2 * (grow + round(half)) + 3
+    # Columns bridge horizontal print, rows vertical print: a stroke crossing either keeps its width.
+    bridge = cv2.morphologyEx(written, cv2.MORPH_CLOSE, np.ones((span, 1), np.uint8))
+    bridge |= cv2.morphologyEx(written, cv2.MORPH_CLOSE, np.ones((1, span), np.uint8))
+    return (written | ((bridge | _along_lines(mask, printed, grow)) & band & mask)).astype(np.uint8)
+
+
+def _along_lines(mask: np.ndarray, printed: np.ndarray, grow: int) -> np.ndarray:
+    """Ink lying along a printed line and clearly thicker than that line is on this page (a pen
+    stroke on a box's border: the top of a 7). Each direction is measured on its own."""
+    length = 4 * grow + 9
+    flat = cv2.morphologyEx(printed, cv2.MORPH_OPEN, np.ones((1, length), np.uint8))
+    tall = cv2.morphologyEx(printed, cv2.MORPH_OPEN, np.ones((length, 1), np.uint8))
+    near_flat = cv2.dilate(flat, _disc(grow)) & (1 - cv2.dilate(tall, _disc(2 * grow)))
+    near_tall = cv2.dilate(tall, _disc(grow)) & (1 - cv2.dilate(flat, _disc(2 * grow)))
+    thick = _thicker(mask, near_flat)
+    thick |= _thicker(mask.T.copy(), near_tall.T.copy()).T
+    return thick
+
+
+def _thicker(mask: np.ndarray, near: np.ndarray) -> np.ndarray:
+    """Pixels near horizontal print in vertical runs of ink clearly longer than the print's own."""
+    on_line = mask & near
+    if on_line.sum() < 10:
+        return np.zeros_like(mask)
+    length = int(2.0 * _run_length(on_line) + 5)
+    # An opening with a vertical bar keeps exactly the pixels of runs at least that long.
+    return cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((length, 1), np.uint8)) & near
+
+
+def _run_length(mask: np.ndarray) -> float:
+    """The mean length of the vertical runs of ink: ink pixels per run."""
+    starts = int(mask[0].sum()) + int((mask[1:] & (1 - mask[:-1])).sum())
+    return float(mask.sum()) / max(1, starts)
+
+
+def _disc(radius: int) -> np.ndarray:
+    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+
+
+def snap_print(ink: np.ndarray, printed: np.ndarray, reach: int) -> np.ndarray:
+    """The print shifted by up to `reach` pixels to where it best lies on the page's ink.
+
+    Registration is right to a pixel or two over the page; this takes out
+    what is left locally, so the print can be erased with a thin margin.
+    """
+    inner = printed[reach:-reach, reach:-reach].astype(np.float32)
+    if reach < 1 or inner.sum() < 10 or min(inner.shape) < 4:
+        return printed
+    score = cv2.matchTemplate(ink.astype(np.float32), inner, cv2.TM_CCORR)
+    dy, dx = np.unravel_index(int(score.argmax()), score.shape)
+    shift = np.float32([[1, 0, dx - reach], [0, 1, dy - reach]])
+    return cv2.warpAffine(printed.astype(np.uint8), shift, printed.shape[::-1], flags=cv2.INTER_NEAREST)
 
 
 def _centre_in(blob, inside) -> bool:
@@ -215,25 +281,26 @@ def read_sheet(reader, photo) -> dict:
     from ml.reader import UnreadableImage
 
     try:
-        gray, _ = align.load_gray(photo)
+        gray, page_scale = align.load_gray(photo)
     except UnreadableImage as error:
         return {"aligned": False, "error": str(error)}
     found = find_sheet(gray)
     if isinstance(found, str):
         return {"aligned": False, "error": found}
     layout, homography, quality = found
-    template = _blank_sheet(layout.id)
+    printed = _sheet_print(layout.id)
     scale = SHEET_DPI / 72.0
     regions = layout.regions()
     id_boxes = [[v * scale for v in b] for r in regions if r["name"] == "student_id" for b in r["digits"]]
     answer_regions = [r for r in regions if r["name"] != "student_id"]
     boxes = id_boxes + [[v * scale for v in r["box"]] for r in answer_regions]
-    read = read_areas(reader, gray, homography, template, boxes)
+    read = read_areas(reader, gray, homography, printed, boxes)
     student = _student_id(read[: len(id_boxes)])
     answers = []
     for region, answer in zip(answer_regions, read[len(id_boxes) :], strict=True):
         answer["name"] = region["name"]
-        answer["box"] = align.map_box([v * scale for v in region["box"]], np.linalg.inv(homography))
+        box = align.map_box([v * scale for v in region["box"]], np.linalg.inv(homography))
+        answer["box"] = [round(v / page_scale) for v in box]
         answers.append(_public(answer))
     return {
         "sheet": layout.id,
@@ -242,6 +309,8 @@ def read_sheet(reader, photo) -> dict:
         "aligned": True,
         "alignment": round(quality, 3),
         "needs_review": student["needs_review"] or any(a["needs_review"] for a in answers),
+        "width": round(gray.shape[1] / page_scale),
+        "height": round(gray.shape[0] / page_scale),
     }
 
 
@@ -259,10 +328,11 @@ def _student_id(digits: list[dict]) -> dict:
 
 
 @functools.lru_cache(maxsize=8)
-def _blank_sheet(layout_id: str) -> np.ndarray:
+def _sheet_print(layout_id: str) -> np.ndarray:
+    """The print mask of a blank sheet in the frame it is read in (once per layout)."""
     from ml import sheet
 
-    return sheet.render(sheet.SheetLayout.from_id(layout_id), SHEET_DPI)
+    return print_mask(sheet.render(sheet.SheetLayout.from_id(layout_id), SHEET_DPI))
 
 
 def find_sheet(gray: np.ndarray):
@@ -292,6 +362,8 @@ def find_sheet(gray: np.ndarray):
         cv2.perspectiveTransform(source.reshape(-1, 1, 2), homography).reshape(-1, 2) - target, axis=1
     )
     quality = float(np.clip(1.0 - error.mean() / 4.0, 0.0, 1.0))
+    if quality < 0.5:  # the markers found do not sit where this sheet's layout puts them
+        return "The sheet's corner markers do not line up: photograph the whole sheet, flat."
     return layout, homography, quality
 
 
@@ -311,27 +383,30 @@ def _markers(gray: np.ndarray) -> dict[int, np.ndarray]:
 
 
 def _qr_text(gray: np.ndarray, corners: dict) -> str | None:
-    """The QR code's text, looked for first in its place on the flattened sheet."""
+    """The QR code's text, looked for first in its place on the sheet flattened by its markers."""
     from ml import sheet
 
     detector = cv2.QRCodeDetector()
-    guess = sheet.SheetLayout(1)  # the markers and QR sit in the same place on every sheet of a paper size
     scale = 4.0
-    source, target = [], []
-    for marker, x, y in guess.markers():
-        if marker in (0, 1) and marker in corners:
-            side = sheet.MARKER
-            source.append(corners[marker])
-            target.append(np.float32([[x, y], [x + side, y], [x + side, y + side], [x, y + side]]) * scale)
-    if len(source) == 2:
+    for paper in sheet.PAPERS:  # the markers and QR code sit in the same place on every sheet of a paper
+        guess = sheet.SheetLayout(1, paper=paper)
+        source, target = [], []
+        for marker, x, y in guess.markers():
+            if marker in corners:
+                side = sheet.MARKER
+                source.append(corners[marker])
+                target.append(
+                    np.float32([[x, y], [x + side, y], [x + side, y + side], [x, y + side]]) * scale
+                )
         homography, _ = cv2.findHomography(np.concatenate(source), np.concatenate(target), 0)
-        if homography is not None:
-            qx, qy, qs, _ = guess.qr_box()
-            frame = np.array([[1, 0, -(qx - 12) * scale], [0, 1, -(qy - 12) * scale], [0, 0, 1]])
-            size = round((qs + 24) * scale)
-            patch = cv2.warpPerspective(gray, frame @ homography, (size, size), borderValue=255)
-            text, _, _ = detector.detectAndDecode(patch)
-            if text:
-                return text
+        if homography is None:
+            continue
+        qx, qy, qs, _ = guess.qr_box()
+        frame = np.array([[1, 0, -(qx - 12) * scale], [0, 1, -(qy - 12) * scale], [0, 0, 1]])
+        size = round((qs + 24) * scale)
+        patch = cv2.warpPerspective(gray, frame @ homography, (size, size), borderValue=255)
+        text, _, _ = detector.detectAndDecode(patch)
+        if text:
+            return text
     text, _, _ = detector.detectAndDecode(gray)
     return text or None

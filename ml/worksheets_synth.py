@@ -163,9 +163,10 @@ def _speck(rng, ink: np.ndarray, box) -> None:
 def scan(rng: np.random.Generator, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """A flatbed scan: small rotation, scale and shift, a little noise. Returns (gray, homography)."""
     h, w = image.shape
-    angle, scale = rng.uniform(-2, 2), rng.uniform(0.95, 1.05)
+    # A scanner sees the whole sheet: at most a little smaller, never cropped.
+    angle, scale = rng.uniform(-2, 2), rng.uniform(0.94, 0.99)
     turn = np.vstack([cv2.getRotationMatrix2D((w / 2, h / 2), angle, scale), [0, 0, 1]])
-    turn[:2, 2] += rng.uniform(-20, 20, 2)
+    turn[:2, 2] += rng.uniform(-12, 12, 2)
     out = cv2.warpPerspective(image, turn, (w, h), flags=cv2.INTER_LINEAR, borderValue=250)
     out = out.astype(np.float32) * rng.uniform(0.92, 1.0) + rng.normal(0, 3, out.shape)
     return np.clip(out, 0, 255).astype(np.uint8), turn

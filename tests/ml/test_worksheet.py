@@ -1,0 +1,205 @@
+"""ml.worksheet: answer areas read against a template, print removal, and DigitSight sheets."""
+
+import cv2
+import numpy as np
+import pytest
+
+from ml import align, worksheet
+from ml import worksheets_synth as ws
+
+from .worksheet_helpers import clear_pool, mapped
+
+
+@pytest.fixture(scope="module")
+def pool(clear_digits):
+    return clear_pool(clear_digits)
+
+
+@pytest.mark.parametrize("layout", ws.LAYOUTS)
+def test_it_reads_every_area_of_a_scanned_worksheet(reader, pool, layout):
+    rng = np.random.default_rng(40 + ws.LAYOUTS.index(layout))
+    blank = ws.make_template(rng, layout, questions=6)
+    filled = ws.fill(rng, blank, pool)
+    scanned, truth = ws.scan(rng, filled.image)
+    result = worksheet.read_against_template(reader, ws.encode(scanned), blank.image, blank.regions)
+    assert result["aligned"] and 0 < result["alignment"] <= 1
+    assert [a["name"] for a in result["answers"]] == [r["name"] for r in blank.regions]
+    assert [a["number"] for a in result["answers"]] == filled.labels
+    for answer, region in zip(result["answers"], blank.regions, strict=True):
+        assert set(answer) == {"name", "number", "confidence", "needs_review", "box"}
+        expected = mapped(region["box"], truth)
+        x, y, w, h = answer["box"]
+        assert abs(x - expected[:, 0].min()) <= 4 and abs(y - expected[:, 1].min()) <= 4
+        assert abs(x + w - expected[:, 0].max()) <= 4 and abs(y + h - expected[:, 1].max()) <= 4
+    assert (result["width"], result["height"]) == (scanned.shape[1], scanned.shape[0])
+
+
+def test_it_reads_a_phone_photo_of_a_worksheet(reader, pool):
+    rng = np.random.default_rng(50)
+    blank = ws.make_template(rng, "below", questions=5)
+    filled = ws.fill(rng, blank, pool, blank_share=0.0)
+    photo, _ = ws.phone_photo(rng, filled.image, megapixels=6)
+    result = worksheet.read_against_template(reader, ws.encode(photo), blank.image, blank.regions)
+    assert [a["number"] for a in result["answers"]] == filled.labels
+
+
+def test_it_reads_blank_areas_and_specks_as_nothing(reader):
+    rng = np.random.default_rng(51)
+    blank = ws.make_template(rng, "beside", questions=5)
+    page = blank.image.copy()
+    for region in blank.regions[:3]:  # specks and a dot of pencil inside three boxes
+        x, y, w, h = region["box"]
+        cv2.circle(page, (x + w // 3, y + h // 2), 2, 40, -1)
+    scanned, _ = ws.scan(rng, page)
+    result = worksheet.read_against_template(reader, scanned, blank.image, blank.regions)
+    assert [a["number"] for a in result["answers"]] == [""] * 5
+    assert not result["needs_review"]
+
+
+def test_it_keeps_handwriting_that_spills_over_its_box(reader, pool):
+    rng = np.random.default_rng(52)
+    blank = ws.make_template(rng, "beside", questions=5)
+    ink = np.zeros(blank.image.shape, np.float32)
+    x, y, w, h = blank.regions[0]["box"]
+    digits = [pool[0][int(np.flatnonzero(pool[1] == d)[0])] for d in (4, 7)]
+    strip, _, _ = ws.synth.lay_out(digits, rng, ws.synth.Style(gap=(0.1, 0.1)), int(0.75 * h))
+    top = y + h - int(0.8 * strip.shape[0])  # the digits' lower fifth hangs below the box
+    ink[top : top + strip.shape[0], x + 20 : x + 20 + strip.shape[1]] = strip
+    page = (blank.image * (1 - 0.85 * ink)).astype(np.uint8)
+    result = worksheet.read_against_template(reader, page, blank.image, blank.regions)
+    assert [a["number"] for a in result["answers"]] == ["47", "", "", "", ""]
+
+
+def test_it_keeps_strokes_that_cross_a_printed_line():
+    printed = np.zeros((80, 200), np.uint8)
+    printed[40:43, :] = 1  # an underline or a box's edge
+    stroke = np.zeros_like(printed)
+    stroke[10:75, 100:105] = 1  # a handwritten 1 drawn through it
+    page = printed | stroke
+    written = worksheet.remove_print(page, printed, 1.0)
+    assert written[10:75, 100:105].all()  # the stroke survives, across the line too
+    assert written[:, :90].sum() == 0 and written[:, 115:].sum() == 0  # the line is gone
+
+
+def test_it_snaps_the_print_onto_a_page_that_is_off_by_two_pixels():
+    printed = np.zeros((80, 200), np.uint8)
+    printed[30:32, 20:180] = 1
+    printed[30:70, 20:22] = 1
+    page = np.roll(np.roll(printed, 2, axis=0), -1, axis=1).astype(np.float32)
+    snapped = worksheet.snap_print(page, printed, 3)
+    assert (snapped == np.roll(np.roll(printed, 2, axis=0), -1, axis=1)).all()
+
+
+def test_it_refuses_a_page_of_another_worksheet(reader, pool):
+    rng = np.random.default_rng(53)
+    blank = ws.make_template(rng, "beside", questions=6)
+    other = ws.fill(rng, ws.make_template(rng, "underline", questions=9), pool)
+    result = worksheet.read_against_template(reader, other.image, blank.image, blank.regions)
+    assert result["aligned"] is False and "does not match the template" in result["error"]
+    assert "answers" not in result
+
+
+def test_it_refuses_an_unreadable_page_without_raising(reader):
+    blank = ws.make_template(np.random.default_rng(54), "beside", questions=5)
+    result = worksheet.read_against_template(reader, b"not an image", blank.image, blank.regions)
+    assert result == {"aligned": False, "error": result["error"]} and "not an image" in result["error"]
+
+
+def test_it_rejects_a_template_that_is_not_an_image(reader):
+    with pytest.raises(worksheet.TemplateError, match="not an image"):
+        worksheet.read_against_template(reader, b"x", b"plain text", [{"name": "1", "box": [0, 0, 5, 5]}])
+
+
+@pytest.mark.parametrize(
+    "regions, message",
+    [
+        ([{"name": "1", "box": [1200, 10, 100, 40]}], "outside"),
+        ([{"name": "1", "box": [10, 10, -5, 40]}], "outside"),
+        ([{"name": "1", "box": [10, 10]}], "no box"),
+        ([{"name": "1", "box": ["a", 1, 2, 3]}], "not four numbers"),
+        ([], "non-empty list"),
+    ],
+)
+def test_it_rejects_regions_that_do_not_fit_the_template(reader, regions, message):
+    blank = ws.make_template(np.random.default_rng(55), "beside", questions=5)
+    with pytest.raises(worksheet.TemplateError, match=message):
+        worksheet.read_against_template(reader, blank.image, blank.image, regions)
+
+
+def test_it_reads_areas_of_a_page_in_one_batched_call_per_model(reader, pool, monkeypatch):
+    rng = np.random.default_rng(56)
+    blank = ws.make_template(rng, "beside", questions=8)
+    filled = ws.fill(rng, blank, pool, blank_share=0.0)
+    calls = []
+    original = reader.read_blob_sets
+    monkeypatch.setattr(reader, "read_blob_sets", lambda sets: calls.append(len(sets)) or original(sets))
+    result = worksheet.read_against_template(reader, filled.image, blank.image, blank.regions)
+    assert calls == [8]
+    assert [a["number"] for a in result["answers"]] == filled.labels
+
+
+# ---------------------------------------------------------------------- sheets
+
+
+def test_it_reads_a_photographed_answer_sheet_from_its_markers_and_qr_code(reader, pool):
+    rng = np.random.default_rng(60)
+    page, sheet_id, student = ws.sheet_page(rng, pool, questions=12)
+    photo, truth = ws.phone_photo(rng, page.image, megapixels=6)
+    result = worksheet.read_sheet(reader, ws.encode(photo))
+    assert result["aligned"] and result["sheet"] == sheet_id
+    assert result["student_id"]["number"] == student
+    assert set(result["student_id"]) == {"number", "confidence", "needs_review"}
+    assert [a["number"] for a in result["answers"]] == page.labels
+    assert [a["name"] for a in result["answers"]] == [str(k) for k in range(1, 13)]
+    first = mapped(page.regions[0]["box"], truth)
+    assert abs(result["answers"][0]["box"][0] - first[:, 0].min()) < 8
+
+
+def test_it_says_when_a_photo_holds_no_answer_sheet(reader):
+    blank = ws.make_template(np.random.default_rng(61), "beside", questions=5)
+    result = worksheet.read_sheet(reader, blank.image)
+    assert result == {"aligned": False, "error": result["error"]} and "markers" in result["error"]
+
+
+def test_it_says_when_the_sheet_qr_code_cannot_be_read(reader, pool):
+    from ml import sheet
+
+    rng = np.random.default_rng(62)
+    page, _, _ = ws.sheet_page(rng, pool, questions=5)
+    image = page.image.copy()
+    layout = sheet.SheetLayout(5)
+    x, y, s, _ = (round(v * 150 / 72) for v in layout.qr_box())
+    image[y : y + s, x - 40 : x + s] = 255  # the QR code torn off
+    result = worksheet.read_sheet(reader, image)
+    assert result["aligned"] is False and "QR code" in result["error"]
+
+
+def test_the_sheet_frame_matches_the_markers_to_a_pixel(pool):
+    rng = np.random.default_rng(63)
+    page, _, _ = ws.sheet_page(rng, pool, questions=8)
+    photo, truth = ws.phone_photo(rng, page.image, megapixels=4)
+    gray, scale = align.load_gray(photo)
+    layout, homography, quality = worksheet.find_sheet(gray)
+    to_frame = homography @ np.diag([scale, scale, 1.0]) @ truth @ np.diag([150 / 72] * 2 + [1.0])
+    frame = worksheet.SHEET_DPI / 72
+    box = layout.regions()[-1]["box"]
+    assert np.abs(mapped(box, to_frame) - mapped([v * frame for v in box], np.eye(3))).max() < 1.5
+    assert quality > 0.8
+
+
+def test_it_erases_a_hint_printed_inside_the_box(reader, pool):
+    from PIL import Image, ImageDraw, ImageFont
+
+    rng = np.random.default_rng(57)
+    blank = ws.make_template(rng, "beside", questions=5)
+    image = Image.fromarray(blank.image)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(str(ws.fonts()[0]), 30)
+    for region in blank.regions:  # a unit printed at the right end of every box
+        x, y, w, h = region["box"]
+        draw.text((x + w - 50, y + h // 2), "cm", font=font, fill=0, anchor="lm")
+    blank = ws.Page(np.asarray(image).copy(), blank.regions)
+    filled = ws.fill(rng, blank, pool, blank_share=0.2)
+    scanned, _ = ws.scan(rng, filled.image)
+    result = worksheet.read_against_template(reader, scanned, blank.image, blank.regions)
+    assert [a["number"] for a in result["answers"]] == filled.labels
