@@ -447,10 +447,12 @@ class Reader:
             joined = len(ks) > 1
             if not joined and signed[ks[0]] is None and signs.plausible(found, sure=False):
                 signed[ks[0]] = DOUBT  # may hold a sign: read as before, but flagged
-            if any(signed[k] not in (None, DOUBT) for k in ks) or not signs.plausible(found):
+            if any(signed[k] not in (None, DOUBT) for k in ks):
                 continue
-            if joined and "." not in text:
+            if not signs.plausible(found, slash=signs.SLASH_DOUBT) or (joined and "." not in text):
                 continue
+            if not signs.plausible(found):  # a bar read not quite surely: the fraction, flagged
+                found = [(c, min(p, DISAGREEMENT) if c == "/" else p, col) for c, p, col in found]
             signed[ks[0]] = (full, (text, found, scale))
             if joined:
                 signed[ks[1]] = SKIP
