@@ -37,16 +37,21 @@ POINT_GAP = 1.6  # two numbers this close (in H) with a point between them may b
 # minus signs and points read >= 0.99, signs imagined in integers 0.85-0.99) ...
 SIGN_SURE = 0.97
 SLASH_SURE = 0.99  # ... and a fraction bar, easily a slanted 1, needs more
+# A bar read at least this surely (but below SLASH_SURE) is read as a fraction, flagged for
+# review: on tuning photos 10 of 14 misread fractions had their bar read 0.95-0.99 (and then
+# came out as "3175", flagged anyway), integers with a 1 read as such a bar 2 in 3,000.
+SLASH_DOUBT = 0.95
 
 
 def is_sign(char: str) -> bool:
     return char in SIGNS
 
 
-def plausible(found: list, sure: bool = True) -> bool:
+def plausible(found: list, sure: bool = True, slash: float = SLASH_SURE) -> bool:
     """Whether a reading [(symbol, confidence, column), ...] is a number with signs as
     teachers write them: a leading minus, one point or one fraction bar between digits
-    (at most two digits on each side of a bar), each sign read surely (unless `sure` is False)."""
+    (at most two digits on each side of a bar), each sign read surely (unless `sure` is False),
+    a bar at least as surely as `slash`."""
     text = "".join(str(c) for c, _, _ in found)
     if not any(is_sign(c) for c in text):
         return False
@@ -59,7 +64,7 @@ def plausible(found: list, sure: bool = True) -> bool:
         top, bottom = body.split("/")
         if len(top) > 2 or len(bottom) > 2:
             return False
-    return not sure or all(p >= (SLASH_SURE if c == "/" else SIGN_SURE) for c, p, _ in found if is_sign(c))
+    return not sure or all(p >= (slash if c == "/" else SIGN_SURE) for c, p, _ in found if is_sign(c))
 
 
 # ------------------------------------------------------------------ serving
