@@ -115,8 +115,8 @@ def binarize(ink: np.ndarray) -> np.ndarray:
     # clear of the paper's own variation, measured robustly on a sample.
     step = max(1, round(np.sqrt(ink.size / 20_000)))
     sample = ink[::step, ::step]
-    centre = float(np.median(sample))
-    spread = 1.4826 * float(np.median(np.abs(sample - centre)))
+    centre = float(_median(sample))
+    spread = 1.4826 * float(_median(np.abs(sample - centre)))
     threshold = max(threshold, centre + 8 * spread)
     # Hysteresis: faint pixels count when they touch clear ink, so thin joins
     # of a stroke survive while faint noise elsewhere does not.
@@ -677,6 +677,36 @@ def _byte_percentiles(values: np.ndarray, qs) -> list[float]:
     value = {k: np.float32(np.searchsorted(below, k, side="right")) for pair in bounds for k in pair}
     pairs = zip(ranks, bounds, strict=True)
     return [float(value[lo] + (value[hi] - value[lo]) * (r - lo)) for r, (lo, hi) in pairs]
+
+
+MEDIAN_BINS = 1024
+
+
+def _median(values: np.ndarray):
+    """np.median of values mostly in [0, 1], exactly, partitioning only the bin it lies in.
+
+    A histogram finds the bin holding the middle value(s); the bins are monotone in the
+    value (anything outside [0, 1] falls in an end bin), so those are the same order
+    statistics np.median takes, averaged the same way (np.mean in the values' dtype).
+    """
+    flat = np.asarray(values).ravel()
+    n = flat.size
+    if n == 0 or not np.issubdtype(flat.dtype, np.floating):
+        return np.median(flat)
+    bins = (flat * MEDIAN_BINS).astype(np.int32)
+    np.clip(bins, 0, MEDIAN_BINS - 1, out=bins)
+    counts = np.bincount(bins, minlength=MEDIAN_BINS)
+    below = np.cumsum(counts) - counts  # values in lower bins
+    ranks = sorted({(n - 1) // 2, n // 2})
+    chosen = np.searchsorted(below, ranks, side="right") - 1
+    middle = []
+    for b in sorted(set(chosen.tolist())):
+        at = [k - below[b] for k in ranks if k - below[b] in range(counts[b])]
+        part = np.partition(flat[bins == b], at)
+        middle += [part[i] for i in at]
+    if np.isnan(middle).any():
+        return np.median(flat)
+    return np.mean(np.array(middle, flat.dtype))
 
 
 def _percentiles(values: np.ndarray, qs) -> list[float]:

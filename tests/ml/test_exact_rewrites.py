@@ -148,3 +148,18 @@ def _counting(predict, counts: list):
         return predict(digits)
 
     return counted
+
+
+def test_it_takes_medians_from_a_histogram_exactly():
+    # binarize's two medians: every size parity, ties, values piled in one bin, and out of [0, 1].
+    rng = np.random.default_rng(5)
+    for n in (1, 2, 3, 10, 11, 1000, 14001):
+        for values in (
+            rng.random(n).astype(np.float32),
+            (rng.random(n) * 1e-3).astype(np.float32),
+            (rng.integers(0, 3, n) / 2).astype(np.float32),
+            rng.normal(0.5, 1.0, n).astype(np.float32),
+            rng.random((n, 2))[::2],
+        ):
+            fast, plain = segment._median(values), np.median(values)
+            assert fast == plain and type(fast) is type(plain)
