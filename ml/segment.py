@@ -683,30 +683,31 @@ MEDIAN_BINS = 1024
 
 
 def _median(values: np.ndarray):
-    """np.median of values mostly in [0, 1], exactly, partitioning only the bin it lies in.
+    """np.median of finite floats mostly in [0, 1], exactly, partitioning only the bin it lies in.
 
     A histogram finds the bin holding the middle value(s); the bins are monotone in the
     value (anything outside [0, 1] falls in an end bin), so those are the same order
-    statistics np.median takes, averaged the same way (np.mean in the values' dtype).
+    statistics np.median takes, averaged as np.mean does in the values' dtype.
     """
     flat = np.asarray(values).ravel()
     n = flat.size
-    if n == 0 or not np.issubdtype(flat.dtype, np.floating):
+    if n == 0 or not np.issubdtype(flat.dtype, np.floating) or not np.isfinite(flat).all():
         return np.median(flat)
     bins = (flat * MEDIAN_BINS).astype(np.int32)
-    np.clip(bins, 0, MEDIAN_BINS - 1, out=bins)
+    np.maximum(bins, 0, out=bins)
+    np.minimum(bins, MEDIAN_BINS - 1, out=bins)
     counts = np.bincount(bins, minlength=MEDIAN_BINS)
-    below = np.cumsum(counts) - counts  # values in lower bins
+    below = (np.cumsum(counts) - counts).tolist()  # values in lower bins
     ranks = sorted({(n - 1) // 2, n // 2})
-    chosen = np.searchsorted(below, ranks, side="right") - 1
+    chosen = (np.searchsorted(below, ranks, side="right") - 1).tolist()
     middle = []
-    for b in sorted(set(chosen.tolist())):
-        at = [k - below[b] for k in ranks if k - below[b] in range(counts[b])]
+    for b in sorted(set(chosen)):
+        at = [k - below[b] for k, c in zip(ranks, chosen, strict=True) if c == b]
         part = np.partition(flat[bins == b], at)
         middle += [part[i] for i in at]
-    if np.isnan(middle).any():
-        return np.median(flat)
-    return np.mean(np.array(middle, flat.dtype))
+    if len(middle) == 1:
+        return middle[0]
+    return (middle[0] + middle[1]) / flat.dtype.type(2)
 
 
 def _percentiles(values: np.ndarray, qs) -> list[float]:

@@ -163,3 +163,6 @@ def test_it_takes_medians_from_a_histogram_exactly():
         ):
             fast, plain = segment._median(values), np.median(values)
             assert fast == plain and type(fast) is type(plain)
+    for odd in ([0.2, np.inf, 0.1], [0.5, np.nan, 0.1, 0.3]):
+        values = np.array(odd, np.float32)
+        assert np.array_equal(segment._median(values), np.median(values), equal_nan=True)
