@@ -166,7 +166,7 @@ def digit_height(mask: np.ndarray) -> float | None:
     heights = boxes[digit_like, 3]
     if not heights.size:
         return None
-    return float(np.median(heights[heights >= 0.4 * heights.max()]))
+    return float(_median(heights[heights >= 0.4 * heights.max()]))
 
 
 def _outer_boxes(mask: np.ndarray) -> np.ndarray:
@@ -214,7 +214,7 @@ def remove_rules(mask: np.ndarray, ink: np.ndarray):
     angles = [a for a in angles if abs(a) < 12]
     if not angles:
         return mask, ink, None
-    angle = float(np.median(angles))
+    angle = float(_median(angles))
     affine = None
     if abs(angle) > 0.3:
         affine = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
@@ -302,7 +302,7 @@ def _rule_thickness(rules: np.ndarray) -> int:
     crossing = starts > 0
     if not crossing.any():
         return 1
-    return max(1, int(np.ceil(np.median(height[crossing] / starts[crossing]))))
+    return max(1, int(np.ceil(_median(height[crossing] / starts[crossing]))))
 
 
 # ------------------------------------------------------------------------ blobs
@@ -323,7 +323,7 @@ def find_blobs(mask: np.ndarray, ink: np.ndarray) -> list[Blob]:
     big = [b[3] for b in boxes if b[3] >= min_h]
     if not big:
         return []
-    ref = float(np.median([b for b in big if b >= 0.4 * max(big)]))
+    ref = float(_median([b for b in big if b >= 0.4 * max(big)]))
     groups = _merge_pieces(boxes, ref)
     blobs = []
     for group in groups:
@@ -431,14 +431,14 @@ def line_heights(blobs: list[Blob]) -> list[float]:
     index_of = {id(b): i for i, b in enumerate(blobs)}
     heights = [float(b.h) for b in blobs]
     for line in group_lines(blobs):
-        height = float(np.median([b.h for b in line]))
+        height = float(_median([b.h for b in line]))
         for blob in line:
             heights[index_of[id(blob)]] = height
     return heights
 
 
 def split_numbers(line: list[Blob]) -> list[list[Blob]]:
-    height = float(np.median([b.h for b in line]))
+    height = float(_median([b.h for b in line]))
     numbers = [[line[0]]]
     right = line[0].right
     for blob in line[1:]:
@@ -682,32 +682,51 @@ def _byte_percentiles(values: np.ndarray, qs) -> list[float]:
 MEDIAN_BINS = 1024
 
 
-def _median(values: np.ndarray):
-    """np.median of finite floats mostly in [0, 1], exactly, partitioning only the bin it lies in.
+SMALL_MEDIAN = 64  # up to this many values a sort beats np.median's overhead
 
-    A histogram finds the bin holding the middle value(s); the bins are monotone in the
-    value (anything outside [0, 1] falls in an end bin), so those are the same order
-    statistics np.median takes, averaged as np.mean does in the values' dtype.
+
+def _median(values):
+    """np.median of ints or finite floats, exactly, without its overhead.
+
+    A few values are sorted. Many floats (binarize's ink samples, in [0, 1]) go through a
+    histogram that finds the bin holding the middle value(s): the bins are monotone in the
+    value (anything outside [0, 1] falls in an end bin), so only that bin is partitioned.
+    Either way the middle order statistics are averaged as np.mean does (in float64 for
+    ints, in the values' dtype for floats).
     """
     flat = np.asarray(values).ravel()
     n = flat.size
-    if n == 0 or not np.issubdtype(flat.dtype, np.floating) or not np.isfinite(flat).all():
-        return np.median(flat)
+    floating = np.issubdtype(flat.dtype, np.floating)
+    if n == 0 or not (floating or np.issubdtype(flat.dtype, np.integer)) or not np.isfinite(flat.sum()):
+        return np.median(flat)  # nothing, other types, NaN or infinities
+    if n <= SMALL_MEDIAN or not floating:
+        ordered = np.sort(flat)
+        middle = [ordered[(n - 1) // 2], ordered[n // 2]]
+    else:
+        middle = _middle_by_histogram(flat)
+    if not floating:
+        return np.float64((float(middle[0]) + float(middle[1])) / 2)
+    if n % 2:
+        return middle[0]
+    return (middle[0] + middle[1]) / flat.dtype.type(2)
+
+
+def _middle_by_histogram(flat: np.ndarray) -> list:
+    """The ((n - 1) // 2)-th and (n // 2)-th smallest of many floats."""
+    n = flat.size
     bins = (flat * MEDIAN_BINS).astype(np.int32)
     np.maximum(bins, 0, out=bins)
     np.minimum(bins, MEDIAN_BINS - 1, out=bins)
     counts = np.bincount(bins, minlength=MEDIAN_BINS)
-    below = (np.cumsum(counts) - counts).tolist()  # values in lower bins
-    ranks = sorted({(n - 1) // 2, n // 2})
+    below = np.cumsum(counts) - counts  # values in lower bins
+    ranks = [(n - 1) // 2, n // 2]
     chosen = (np.searchsorted(below, ranks, side="right") - 1).tolist()
     middle = []
     for b in sorted(set(chosen)):
-        at = [k - below[b] for k, c in zip(ranks, chosen, strict=True) if c == b]
+        at = [k - int(below[b]) for k, c in zip(ranks, chosen, strict=True) if c == b]
         part = np.partition(flat[bins == b], at)
         middle += [part[i] for i in at]
-    if len(middle) == 1:
-        return middle[0]
-    return (middle[0] + middle[1]) / flat.dtype.type(2)
+    return middle
 
 
 def _percentiles(values: np.ndarray, qs) -> list[float]:

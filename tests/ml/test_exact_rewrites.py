@@ -150,8 +150,8 @@ def _counting(predict, counts: list):
     return counted
 
 
-def test_it_takes_medians_from_a_histogram_exactly():
-    # binarize's two medians: every size parity, ties, values piled in one bin, and out of [0, 1].
+def test_it_takes_medians_exactly_without_np_median():
+    # Every size parity, ties, floats piled in one bin or out of [0, 1], ints and lists.
     rng = np.random.default_rng(5)
     for n in (1, 2, 3, 10, 11, 1000, 14001):
         for values in (
@@ -160,6 +160,10 @@ def test_it_takes_medians_from_a_histogram_exactly():
             (rng.integers(0, 3, n) / 2).astype(np.float32),
             rng.normal(0.5, 1.0, n).astype(np.float32),
             rng.random((n, 2))[::2],
+            rng.integers(0, 50, n),
+            rng.integers(-9, 9, n).astype(np.int32),
+            list(rng.integers(0, 300, n).tolist()),
+            list(rng.normal(0, 5, n)),
         ):
             fast, plain = segment._median(values), np.median(values)
             assert fast == plain and type(fast) is type(plain)
