@@ -115,8 +115,8 @@ def binarize(ink: np.ndarray) -> np.ndarray:
     # clear of the paper's own variation, measured robustly on a sample.
     step = max(1, round(np.sqrt(ink.size / 20_000)))
     sample = ink[::step, ::step]
-    centre = float(np.median(sample))
-    spread = 1.4826 * float(np.median(np.abs(sample - centre)))
+    centre = float(_median(sample))
+    spread = 1.4826 * float(_median(np.abs(sample - centre)))
     threshold = max(threshold, centre + 8 * spread)
     # Hysteresis: faint pixels count when they touch clear ink, so thin joins
     # of a stroke survive while faint noise elsewhere does not.
@@ -166,7 +166,7 @@ def digit_height(mask: np.ndarray) -> float | None:
     heights = boxes[digit_like, 3]
     if not heights.size:
         return None
-    return float(np.median(heights[heights >= 0.4 * heights.max()]))
+    return float(_median(heights[heights >= 0.4 * heights.max()]))
 
 
 def _outer_boxes(mask: np.ndarray) -> np.ndarray:
@@ -214,7 +214,7 @@ def remove_rules(mask: np.ndarray, ink: np.ndarray):
     angles = [a for a in angles if abs(a) < 12]
     if not angles:
         return mask, ink, None
-    angle = float(np.median(angles))
+    angle = float(_median(angles))
     affine = None
     if abs(angle) > 0.3:
         affine = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
@@ -302,7 +302,7 @@ def _rule_thickness(rules: np.ndarray) -> int:
     crossing = starts > 0
     if not crossing.any():
         return 1
-    return max(1, int(np.ceil(np.median(height[crossing] / starts[crossing]))))
+    return max(1, int(np.ceil(_median(height[crossing] / starts[crossing]))))
 
 
 # ------------------------------------------------------------------------ blobs
@@ -323,7 +323,7 @@ def find_blobs(mask: np.ndarray, ink: np.ndarray) -> list[Blob]:
     big = [b[3] for b in boxes if b[3] >= min_h]
     if not big:
         return []
-    ref = float(np.median([b for b in big if b >= 0.4 * max(big)]))
+    ref = float(_median([b for b in big if b >= 0.4 * max(big)]))
     groups = _merge_pieces(boxes, ref)
     blobs = []
     for group in groups:
@@ -431,14 +431,14 @@ def line_heights(blobs: list[Blob]) -> list[float]:
     index_of = {id(b): i for i, b in enumerate(blobs)}
     heights = [float(b.h) for b in blobs]
     for line in group_lines(blobs):
-        height = float(np.median([b.h for b in line]))
+        height = float(_median([b.h for b in line]))
         for blob in line:
             heights[index_of[id(blob)]] = height
     return heights
 
 
 def split_numbers(line: list[Blob]) -> list[list[Blob]]:
-    height = float(np.median([b.h for b in line]))
+    height = float(_median([b.h for b in line]))
     numbers = [[line[0]]]
     right = line[0].right
     for blob in line[1:]:
@@ -677,6 +677,56 @@ def _byte_percentiles(values: np.ndarray, qs) -> list[float]:
     value = {k: np.float32(np.searchsorted(below, k, side="right")) for pair in bounds for k in pair}
     pairs = zip(ranks, bounds, strict=True)
     return [float(value[lo] + (value[hi] - value[lo]) * (r - lo)) for r, (lo, hi) in pairs]
+
+
+MEDIAN_BINS = 1024
+
+
+SMALL_MEDIAN = 64  # up to this many values a sort beats np.median's overhead
+
+
+def _median(values):
+    """np.median of ints or finite floats, exactly, without its overhead.
+
+    A few values are sorted. Many floats (binarize's ink samples, in [0, 1]) go through a
+    histogram that finds the bin holding the middle value(s): the bins are monotone in the
+    value (anything outside [0, 1] falls in an end bin), so only that bin is partitioned.
+    Either way the middle order statistics are averaged as np.mean does (in float64 for
+    ints, in the values' dtype for floats).
+    """
+    flat = np.asarray(values).ravel()
+    n = flat.size
+    floating = np.issubdtype(flat.dtype, np.floating)
+    if n == 0 or not (floating or np.issubdtype(flat.dtype, np.integer)) or not np.isfinite(flat.sum()):
+        return np.median(flat)  # nothing, other types, NaN or infinities
+    if n <= SMALL_MEDIAN or not floating:
+        ordered = np.sort(flat)
+        middle = [ordered[(n - 1) // 2], ordered[n // 2]]
+    else:
+        middle = _middle_by_histogram(flat)
+    if not floating:
+        return np.float64((float(middle[0]) + float(middle[1])) / 2)
+    if n % 2:
+        return middle[0]
+    return (middle[0] + middle[1]) / flat.dtype.type(2)
+
+
+def _middle_by_histogram(flat: np.ndarray) -> list:
+    """The ((n - 1) // 2)-th and (n // 2)-th smallest of many floats."""
+    n = flat.size
+    bins = (flat * MEDIAN_BINS).astype(np.int32)
+    np.maximum(bins, 0, out=bins)
+    np.minimum(bins, MEDIAN_BINS - 1, out=bins)
+    counts = np.bincount(bins, minlength=MEDIAN_BINS)
+    below = np.cumsum(counts) - counts  # values in lower bins
+    ranks = [(n - 1) // 2, n // 2]
+    chosen = (np.searchsorted(below, ranks, side="right") - 1).tolist()
+    middle = []
+    for b in sorted(set(chosen)):
+        at = [k - int(below[b]) for k, c in zip(ranks, chosen, strict=True) if c == b]
+        part = np.partition(flat[bins == b], at)
+        middle += [part[i] for i in at]
+    return middle
 
 
 def _percentiles(values: np.ndarray, qs) -> list[float]:

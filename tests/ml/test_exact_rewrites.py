@@ -148,3 +148,25 @@ def _counting(predict, counts: list):
         return predict(digits)
 
     return counted
+
+
+def test_it_takes_medians_exactly_without_np_median():
+    # Every size parity, ties, floats piled in one bin or out of [0, 1], ints and lists.
+    rng = np.random.default_rng(5)
+    for n in (1, 2, 3, 10, 11, 1000, 14001):
+        for values in (
+            rng.random(n).astype(np.float32),
+            (rng.random(n) * 1e-3).astype(np.float32),
+            (rng.integers(0, 3, n) / 2).astype(np.float32),
+            rng.normal(0.5, 1.0, n).astype(np.float32),
+            rng.random((n, 2))[::2],
+            rng.integers(0, 50, n),
+            rng.integers(-9, 9, n).astype(np.int32),
+            list(rng.integers(0, 300, n).tolist()),
+            list(rng.normal(0, 5, n)),
+        ):
+            fast, plain = segment._median(values), np.median(values)
+            assert fast == plain and type(fast) is type(plain)
+    for odd in ([0.2, np.inf, 0.1], [0.5, np.nan, 0.1, 0.3]):
+        values = np.array(odd, np.float32)
+        assert np.array_equal(segment._median(values), np.median(values), equal_nan=True)
