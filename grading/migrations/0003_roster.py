@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("grading", "0001_initial"),
+        ("grading", "0002_assignment_fraction_equivalence"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
