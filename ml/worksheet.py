@@ -29,6 +29,7 @@ AREA_HEIGHT = 80  # each area is resampled so that its box is about this tall
 SPILL_X, SPILL_Y = 0.15, 0.3  # the window around a box, in box heights
 MIN_DIGIT = 0.22  # a blob shorter than this share of its box is a speck, not a digit
 PRINT_INK = 0.3
+SLIVER = 3  # ink narrower than this beside the print is what is left of a border
 LINE_WINDOW = 20  # a printed line shorter than twice this is not measured
 LINE_MARGIN, LINE_RATIO = 3, 0.4  # ink across a line this much thicker than usual is a stroke on it
 
@@ -214,7 +215,27 @@ def remove_print(mask: np.ndarray, printed: np.ndarray, scale: float) -> np.ndar
     bridge = cv2.morphologyEx(written, cv2.MORPH_CLOSE, np.ones((span, 1), np.uint8))
     bridge |= cv2.morphologyEx(written, cv2.MORPH_CLOSE, np.ones((1, span), np.uint8))
     written = written | ((bridge | _along_lines(mask, printed, grow)) & band & mask)
-    return _per_line(written.astype(np.uint8), mask, printed, grow)
+    written = _per_line(written.astype(np.uint8), mask, printed, grow)
+    return _without_slivers(written, printed, grow)
+
+
+def _without_slivers(written: np.ndarray, printed: np.ndarray, grow: int) -> np.ndarray:
+    """`written` without the long thin slivers that a blurred, thicker border leaves along its band.
+
+    A pen stroke is several pixels wide at this scale; what survives beside a
+    printed line, a pixel or two wide and running straight along it, is the edge
+    of the border itself (read as a 1, or with the top border as a 7).
+    """
+    thin = written & (1 - cv2.morphologyEx(written, cv2.MORPH_OPEN, np.ones((SLIVER, SLIVER), np.uint8)))
+    if not thin.any():
+        return written
+    length = 4 * grow + 9
+    near = cv2.dilate(printed, _disc(3 * grow + 2))
+    along = cv2.morphologyEx(thin, cv2.MORPH_OPEN, np.ones((length, 1), np.uint8))
+    along |= cv2.morphologyEx(thin, cv2.MORPH_OPEN, np.ones((1, length), np.uint8))
+    # A sliver is a little wider than one pixel in places: take its close neighbourhood with it.
+    sliver = cv2.dilate(along & near, np.ones((3, 3), np.uint8)) & thin
+    return (written & (1 - sliver)).astype(np.uint8)
 
 
 def _per_line(written: np.ndarray, mask: np.ndarray, printed: np.ndarray, grow: int) -> np.ndarray:
