@@ -250,10 +250,8 @@ def _per_line(written: np.ndarray, mask: np.ndarray, printed: np.ndarray, grow: 
     length = 4 * grow + 9
     flat = cv2.morphologyEx(printed, cv2.MORPH_OPEN, np.ones((1, length), np.uint8))
     tall = cv2.morphologyEx(printed, cv2.MORPH_OPEN, np.ones((length, 1), np.uint8))
-    keep = (
-        _line_profile(mask, flat, tall, grow)
-        | _line_profile(mask.T.copy(), tall.T.copy(), flat.T.copy(), grow).T
-    )
+    # Only along horizontal lines: a stroke beside a vertical border, restored with it, reads as a 1.
+    keep = _line_profile(mask, flat, tall, grow)
     return _attached(written, keep & mask)
 
 
