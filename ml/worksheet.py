@@ -230,9 +230,11 @@ def _without_slivers(written: np.ndarray, printed: np.ndarray, grow: int) -> np.
     if not thin.any():
         return written
     length = 4 * grow + 9
-    near = cv2.dilate(printed, _disc(3 * grow + 2))
     along = cv2.morphologyEx(thin, cv2.MORPH_OPEN, np.ones((length, 1), np.uint8))
     along |= cv2.morphologyEx(thin, cv2.MORPH_OPEN, np.ones((1, length), np.uint8))
+    if not along.any():
+        return written
+    near = cv2.dilate(printed, np.ones((6 * grow + 5, 6 * grow + 5), np.uint8))
     # A sliver is a little wider than one pixel in places: take its close neighbourhood with it.
     sliver = cv2.dilate(along & near, np.ones((3, 3), np.uint8)) & thin
     return (written & (1 - sliver)).astype(np.uint8)
@@ -245,8 +247,6 @@ def _per_line(written: np.ndarray, mask: np.ndarray, printed: np.ndarray, grow: 
     it is clearly thicker than the line usually is, over a long stretch, a stroke
     lies on it. Pieces are kept only where they touch handwriting.
     """
-    if not (written & cv2.dilate(printed, _disc(3 * grow + 2))).any():
-        return written  # no handwriting near any line: nothing to restore
     length = 4 * grow + 9
     flat = cv2.morphologyEx(printed, cv2.MORPH_OPEN, np.ones((1, length), np.uint8))
     tall = cv2.morphologyEx(printed, cv2.MORPH_OPEN, np.ones((length, 1), np.uint8))
@@ -271,7 +271,7 @@ def _line_profile(mask: np.ndarray, flat: np.ndarray, tall: np.ndarray, grow: in
     """Where a stroke lies along a horizontal line of `flat` (transpose for vertical ones)."""
     keep = np.zeros_like(mask)
     count, _, stats, _ = cv2.connectedComponentsWithStats(flat, connectivity=8)
-    crossing = cv2.dilate(tall, _disc(2 * grow)).any(axis=0)
+    crossing = cv2.dilate(tall.any(axis=0).astype(np.uint8)[None, :], np.ones((1, 4 * grow + 1), np.uint8))[0]
     reach = 3 * grow + 2
     for x0, y0, w, h, _ in stats[1:count]:
         if w < 2 * LINE_WINDOW or h > 3 * grow + 6:
