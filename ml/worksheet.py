@@ -29,6 +29,9 @@ AREA_HEIGHT = 80  # each area is resampled so that its box is about this tall
 SPILL_X, SPILL_Y = 0.15, 0.3  # the window around a box, in box heights
 MIN_DIGIT = 0.22  # a blob shorter than this share of its box is a speck, not a digit
 PRINT_INK = 0.3
+SLIVER = 3  # ink narrower than this beside the print is what is left of a border
+LINE_WINDOW = 20  # a printed line shorter than twice this is not measured
+LINE_MARGIN, LINE_RATIO = 3, 0.4  # ink across a line this much thicker than usual is a stroke on it
 
 
 class TemplateError(ValueError):
@@ -211,7 +214,87 @@ def remove_print(mask: np.ndarray, printed: np.ndarray, scale: float) -> np.ndar
     # Columns bridge horizontal print, rows vertical print: a stroke crossing either keeps its width.
     bridge = cv2.morphologyEx(written, cv2.MORPH_CLOSE, np.ones((span, 1), np.uint8))
     bridge |= cv2.morphologyEx(written, cv2.MORPH_CLOSE, np.ones((1, span), np.uint8))
-    return (written | ((bridge | _along_lines(mask, printed, grow)) & band & mask)).astype(np.uint8)
+    written = written | ((bridge | _along_lines(mask, printed, grow)) & band & mask)
+    written = _per_line(written.astype(np.uint8), mask, printed, grow)
+    return _without_slivers(written, printed, grow)
+
+
+def _without_slivers(written: np.ndarray, printed: np.ndarray, grow: int) -> np.ndarray:
+    """`written` without the long thin slivers that a blurred, thicker border leaves along its band.
+
+    A pen stroke is several pixels wide at this scale; what survives beside a
+    printed line, a pixel or two wide and running straight along it, is the edge
+    of the border itself (read as a 1, or with the top border as a 7).
+    """
+    thin = written & (1 - cv2.morphologyEx(written, cv2.MORPH_OPEN, np.ones((SLIVER, SLIVER), np.uint8)))
+    if not thin.any():
+        return written
+    length = 4 * grow + 9
+    along = cv2.morphologyEx(thin, cv2.MORPH_OPEN, np.ones((length, 1), np.uint8))
+    along |= cv2.morphologyEx(thin, cv2.MORPH_OPEN, np.ones((1, length), np.uint8))
+    if not along.any():
+        return written
+    near = cv2.dilate(printed, np.ones((6 * grow + 5, 6 * grow + 5), np.uint8))
+    # A sliver is a little wider than one pixel in places: take its close neighbourhood with it.
+    sliver = cv2.dilate(along & near, np.ones((3, 3), np.uint8)) & thin
+    return (written & (1 - sliver)).astype(np.uint8)
+
+
+def _per_line(written: np.ndarray, mask: np.ndarray, printed: np.ndarray, grow: int) -> np.ndarray:
+    """`written` with the ink of a stroke lying along a printed line (the top of a 9 on a border).
+
+    Measured line by line from the page's own ink profile across the line: where
+    it is clearly thicker than the line usually is, over a long stretch, a stroke
+    lies on it. Pieces are kept only where they touch handwriting.
+    """
+    length = 4 * grow + 9
+    flat = cv2.morphologyEx(printed, cv2.MORPH_OPEN, np.ones((1, length), np.uint8))
+    tall = cv2.morphologyEx(printed, cv2.MORPH_OPEN, np.ones((length, 1), np.uint8))
+    # Only along horizontal lines: a stroke beside a vertical border, restored with it, reads as a 1.
+    keep = _line_profile(mask, flat, tall, grow)
+    return _attached(written, keep & mask)
+
+
+def _attached(written: np.ndarray, kept: np.ndarray) -> np.ndarray:
+    """`written` with the pieces of `kept` that touch it: a stroke along a line belongs to a digit."""
+    both = (written | kept).astype(np.uint8)
+    if not (kept & (1 - written)).any():
+        return both
+    _, labels = cv2.connectedComponents(both, connectivity=8)
+    ours = np.zeros(labels.max() + 1, bool)
+    ours[np.unique(labels[written > 0])] = True
+    ours[0] = False
+    return ours[labels].astype(np.uint8)
+
+
+def _line_profile(mask: np.ndarray, flat: np.ndarray, tall: np.ndarray, grow: int):
+    """Where a stroke lies along a horizontal line of `flat` (transpose for vertical ones)."""
+    keep = np.zeros_like(mask)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(flat, connectivity=8)
+    crossing = cv2.dilate(tall.any(axis=0).astype(np.uint8)[None, :], np.ones((1, 4 * grow + 1), np.uint8))[0]
+    reach = 3 * grow + 2
+    for x0, y0, w, h, _ in stats[1:count]:
+        if w < 2 * LINE_WINDOW or h > 3 * grow + 6:
+            continue
+        r0, r1 = max(0, y0 - reach), min(mask.shape[0], y0 + h + reach)
+        strip = mask[r0:r1, x0 : x0 + w]
+        up = np.cumprod(strip[y0 - r0 + h // 2 :: -1], axis=0).sum(axis=0)
+        down = np.cumprod(strip[y0 - r0 + h // 2 :], axis=0).sum(axis=0)
+        on = up > 0
+        top = np.where(on, y0 - r0 + h // 2 - up + 1, 1)
+        bottom = np.where(on, y0 - r0 + h // 2 + down - 1, 0)
+        run = np.where(on, up + down - 1, 0)
+        usual = (crossing[x0 : x0 + w] == 0) & on
+        if usual.sum() < LINE_WINDOW:
+            continue
+        base = np.percentile(run[usual], 30)
+        thick = usual & (run >= base + max(LINE_MARGIN, LINE_RATIO * base))
+        rows = np.arange(r1 - r0)[:, None]
+        span = (rows >= top) & (rows <= bottom)
+        # Only a long stretch is a stroke along the line; a stroke across it is bridged already.
+        along = cv2.morphologyEx(thick.astype(np.uint8)[None, :], cv2.MORPH_OPEN, np.ones((1, 7 * grow)))[0]
+        keep[r0:r1, x0 : x0 + w] |= (span & (along > 0)).astype(np.uint8)
+    return keep
 
 
 def _along_lines(mask: np.ndarray, printed: np.ndarray, grow: int) -> np.ndarray:
