@@ -22,7 +22,6 @@ import argparse
 import json
 import os
 import re
-import signal
 import socket
 import statistics
 import subprocess
@@ -35,7 +34,11 @@ import numpy as np
 import requests
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(ROOT))
+
+from bench_load import stop_services  # noqa: E402  (the load benchmark stops the same stack)
+
 PG = "postgres://postgres@127.0.0.1:5432"
 PASSWORD = "felt-password-5c0e7a"  # noqa: S105 (throwaway accounts in a throwaway database)
 CHROMIUM = "/usr/bin/chromium"
@@ -178,17 +181,6 @@ def start_services(args, env) -> list[subprocess.Popen]:
         time.sleep(0.5)
     stop_services(procs)
     raise RuntimeError("gunicorn did not start; see var/bench-logs/felt-web.log")
-
-
-def stop_services(procs) -> None:
-    for proc in procs:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-    for proc in procs:
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
 
 
 def log_in(browser, base: str, username: str, init_script: str = ""):
