@@ -7,7 +7,6 @@ urlpatterns = [
     path("assignments/", views.assignment_list, name="assignment_list"),
     path("assignments/new/", views.assignment_create, name="assignment_create"),
     path("assignments/<int:pk>/", views.assignment_detail, name="assignment_detail"),
-    path("assignments/<int:pk>/rows/", views.assignment_rows, name="assignment_rows"),
     path("assignments/<int:pk>/stats/", views.question_stats, name="question_stats"),
     path("assignments/<int:pk>/live/", live.live_assignment, name="live_assignment"),
     path("assignments/<int:pk>/edit/", views.assignment_edit, name="assignment_edit"),

@@ -101,14 +101,6 @@ def assignment_detail(request, pk):
 
 @login_required
 @require_GET
-def assignment_rows(request, pk):
-    """The student table alone, as a fragment (the page follows grading through grading.live)."""
-    assignment = access.get_assignment_for_user(request.user, pk)
-    return render(request, "grading/_submission_rows.html", _grading_context(assignment))
-
-
-@login_required
-@require_GET
 def question_stats(request, pk):
     assignment = access.get_assignment_for_user(request.user, pk)
     return JsonResponse({"questions": services.question_stats(assignment)})

@@ -5,11 +5,9 @@ from predictor import live, views
 app_name = "predictor"
 urlpatterns = [
     path("predictions/", views.history, name="history"),
-    path("predictions/rows/", views.history_rows, name="history_rows"),
     path("predictions/new/", views.upload, name="upload"),
     path("predictions/live/", live.live_history, name="live_history"),
     path("predictions/<str:pk>/", views.detail, name="detail"),
-    path("predictions/<str:pk>/result/", views.detail_result, name="detail_result"),
     path("predictions/<str:pk>/live/", live.live_detail, name="live_detail"),
     path("predictions/<str:pk>/image/", views.image, name="image"),
     path("predictions/<str:pk>/audio/", views.audio, name="audio"),

@@ -37,13 +37,6 @@ def history(request):
     return render(request, "predictor/history.html", _history_context(request))
 
 
-@login_required
-@require_GET
-def history_rows(request):
-    """The list alone, as a fragment (pages follow readings through predictor.live)."""
-    return render(request, "predictor/_history_list.html", _history_context(request))
-
-
 def _history_context(request) -> dict:
     form = HistoryFilterForm(request.GET or None)
     queryset = form.filter(own_uploads(request.user)).only(*HISTORY_FIELDS)
@@ -137,13 +130,6 @@ def _upload_errors(request, form, errors, created):
 @require_GET
 def detail(request, pk):
     return _render_detail(request, pk, "predictor/detail.html")
-
-
-@login_required
-@require_GET
-def detail_result(request, pk):
-    """The result panel alone, as a fragment (pages follow readings through predictor.live)."""
-    return _render_detail(request, pk, "predictor/_result.html")
 
 
 def _render_detail(request, pk, template: str):

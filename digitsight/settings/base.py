@@ -128,7 +128,6 @@ STATICFILES_DIRS += [
     (f"vendor/{name}", NODE_MODULES / path)
     for name, path in {
         "bootstrap": "bootstrap/dist",
-        "htmx": "htmx.org/dist",
         "chartjs": "chart.js/dist",
     }.items()
     if (NODE_MODULES / path).is_dir()

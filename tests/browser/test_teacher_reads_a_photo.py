@@ -40,7 +40,7 @@ def upload_photo(page: Page, tmp_path, number: str) -> None:
 
 
 def watch_it_being_read(page: Page, worker) -> None:
-    """The page shows `waiting`; only then the worker starts, and htmx shows `done`."""
+    """The page shows `waiting`; only then the worker starts, and live.js shows `done`."""
     panel = page.locator("#result-panel")
     expect(panel.locator(".badge", has_text="waiting")).to_be_visible()
     page.evaluate("window.__sameDocument = true")

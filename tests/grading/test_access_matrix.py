@@ -25,7 +25,6 @@ EXPECTED = {
     "grading:assignment_list": (None, {"GET": LOGIN}),
     "grading:assignment_create": (None, {"GET": LOGIN, "POST": LOGIN}),
     "grading:assignment_detail": ("assignment", {"GET": READ}),
-    "grading:assignment_rows": ("assignment", {"GET": READ}),
     "grading:question_stats": ("assignment", {"GET": READ}),
     "grading:live_assignment": ("assignment", {"GET": READ}),
     "grading:assignment_edit": ("assignment", {"GET": MANAGE, "POST": MANAGE}),
