@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 
-from ml import fingerprint, segment, synth
+from ml import fingerprint, order_stats, rules, seams, segment, synth
 from ml import reader as reader_module
 
 
@@ -16,8 +16,8 @@ def test_it_reads_percentiles_of_bytes_from_a_histogram_exactly():
     for shape in shapes:
         for top in (1, 2, 30, 256):
             values = rng.integers(0, top, shape).astype(np.uint8)
-            expected = segment._percentiles(values.astype(np.float32), (1, 50, 90, 99))
-            assert segment._byte_percentiles(values, (1, 50, 90, 99)) == expected
+            expected = order_stats.percentiles(values.astype(np.float32), (1, 50, 90, 99))
+            assert order_stats.byte_percentiles(values, (1, 50, 90, 99)) == expected
 
 
 def test_it_makes_the_same_ink_map_from_bytes_as_from_floats():
@@ -51,7 +51,7 @@ def test_it_measures_vertical_runs_like_a_column_scan():
         (rng.random((rng.integers(1, 40), rng.integers(1, 40))) < p).astype(np.uint8) for p in (0.2, 0.8)
     ]
     for mask in masks:
-        runs = segment._vertical_runs(mask)
+        runs = rules._vertical_runs(mask)
         assert runs.dtype == np.int32 and runs.flags.c_contiguous
         assert np.array_equal(runs, _runs_by_scanning(mask))
 
@@ -62,8 +62,8 @@ def _costs_three_ways(local: np.ndarray) -> np.ndarray:
         prev = totals[r - 1]
         from_left = np.full_like(prev, np.inf)
         from_right = np.full_like(prev, np.inf)
-        from_left[:, 1:] = prev[:, :-1] + segment.SEAM_DRIFT
-        from_right[:, :-1] = prev[:, 1:] + segment.SEAM_DRIFT
+        from_left[:, 1:] = prev[:, :-1] + seams.SEAM_DRIFT
+        from_right[:, :-1] = prev[:, 1:] + seams.SEAM_DRIFT
         totals[r] = local[r] + np.minimum(prev, np.minimum(from_left, from_right))
     return totals
 
@@ -73,7 +73,7 @@ def test_it_finds_the_same_seam_costs_as_the_three_way_minimum():
     local = rng.random((30, 9, 11)).astype(np.float32)
     local[:, 0, :3] = np.inf  # the band reaching past the blob's edge
     local[:, -1, -4:] = np.inf
-    assert np.array_equal(segment._seam_costs(local), _costs_three_ways(local))
+    assert np.array_equal(seams._seam_costs(local), _costs_three_ways(local))
 
 
 def test_it_boxes_every_lattice_run_around_its_own_ink():
@@ -165,8 +165,8 @@ def test_it_takes_medians_exactly_without_np_median():
             list(rng.integers(0, 300, n).tolist()),
             list(rng.normal(0, 5, n)),
         ):
-            fast, plain = segment._median(values), np.median(values)
+            fast, plain = order_stats.median(values), np.median(values)
             assert fast == plain and type(fast) is type(plain)
     for odd in ([0.2, np.inf, 0.1], [0.5, np.nan, 0.1, 0.3]):
         values = np.array(odd, np.float32)
-        assert np.array_equal(segment._median(values), np.median(values), equal_nan=True)
+        assert np.array_equal(order_stats.median(values), np.median(values), equal_nan=True)
