@@ -58,7 +58,7 @@ def remove_rules(mask: np.ndarray, ink: np.ndarray):
     # and there: after a rotation, look for long runs in the mask thickened by
     # a row each way.
     thickened = mask if affine is None else cv2.dilate(mask, np.ones((3, 1), np.uint8))
-    runs = cv2.morphologyEx(thickened, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1)))
+    runs = long_runs(thickened, length)
     core = mask & runs
     rule = _rule_thickness(core)
     rules = cv2.dilate(core, np.ones((3, 1), np.uint8))
@@ -146,3 +146,21 @@ def outer_boxes(mask: np.ndarray) -> np.ndarray:
     """
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     return np.array([cv2.boundingRect(c) for c in contours], np.int32).reshape(-1, 4)
+
+
+def long_runs(mask: np.ndarray, length: int) -> np.ndarray:
+    """The opening of a uint8 mask by a (length, 1) line: the ink of horizontal runs that long.
+
+    The line is one row tall, so each row is opened on its own, and a row with
+    fewer than min(width, ceil(length / 2)) pixels of ink has no window of the
+    line full of ink (one reaching past the border needs only the part inside):
+    it opens to nothing. Most rows are such rows, so only the others are opened.
+    """
+    need = min(mask.shape[1], -(-length // 2))
+    # A uint8 row's sum is at least its count of ink pixels.
+    rows = np.flatnonzero(cv2.reduce(mask, 1, cv2.REDUCE_SUM, dtype=cv2.CV_32S).ravel() >= need)
+    runs = np.zeros_like(mask)
+    if rows.size:
+        line = cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1))
+        runs[rows] = cv2.morphologyEx(mask[rows], cv2.MORPH_OPEN, line)
+    return runs

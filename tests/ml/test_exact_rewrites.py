@@ -4,6 +4,7 @@ and ml.fingerprint notices when any reading changes."""
 import itertools
 import json
 
+import cv2
 import numpy as np
 
 from ml import fingerprint, order_stats, rules, seams, segment, synth
@@ -170,3 +171,18 @@ def test_it_takes_medians_exactly_without_np_median():
     for odd in ([0.2, np.inf, 0.1], [0.5, np.nan, 0.1, 0.3]):
         values = np.array(odd, np.float32)
         assert np.array_equal(order_stats.median(values), np.median(values), equal_nan=True)
+
+
+def test_it_opens_by_a_long_line_only_the_rows_that_can_hold_one_exactly():
+    rng = np.random.default_rng(8)
+    for _ in range(300):
+        h, w = int(rng.integers(1, 40)), int(rng.integers(1, 160))
+        mask = (rng.random((h, w)) < rng.choice([0.3, 0.7, 0.95])).astype(np.uint8)
+        if rng.random() < 0.3:
+            mask *= np.uint8(rng.integers(2, 256))  # not only 0/1
+        row = int(rng.integers(0, h))
+        start, stop = sorted(rng.integers(0, w + 1, 2))
+        mask[row, start:stop] = 1  # a run, often touching a border
+        length = int(rng.integers(1, 2 * w + 3))
+        line = cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1))
+        assert np.array_equal(rules.long_runs(mask, length), cv2.morphologyEx(mask, cv2.MORPH_OPEN, line))
