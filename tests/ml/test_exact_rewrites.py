@@ -186,3 +186,37 @@ def test_it_opens_by_a_long_line_only_the_rows_that_can_hold_one_exactly():
         length = int(rng.integers(1, 2 * w + 3))
         line = cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1))
         assert np.array_equal(rules.long_runs(mask, length), cv2.morphologyEx(mask, cv2.MORPH_OPEN, line))
+
+
+def _thicker_on_the_whole_page(mask, core):
+    """rules._thicker_than_rule before it looked only near the rules: every row, every run."""
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(core, connectivity=8)
+    thickness = stats[:, cv2.CC_STAT_AREA] / np.maximum(stats[:, cv2.CC_STAT_WIDTH], 1)
+    thickness[0] = np.inf
+    near = cv2.dilate(labels.astype(np.float32), np.ones((3, 1), np.uint8)).astype(np.int32)
+    band = near > 0
+    thick = np.zeros(mask.shape, np.uint8)
+    thick[band] = rules._vertical_runs(mask)[band] > thickness[near[band]] + 3
+    return thick
+
+
+def test_it_judges_strokes_on_a_rule_near_the_rules_only_exactly():
+    rng = np.random.default_rng(1)
+    for _ in range(300):
+        h, w = int(rng.integers(1, 90)), int(rng.integers(1, 200))
+        mask = (rng.random((h, w)) < rng.choice([0.05, 0.3, 0.6])).astype(np.uint8)
+        core = np.zeros_like(mask)
+        for _ in range(int(rng.integers(0, 4))):
+            row, rows = int(rng.integers(0, h)), int(rng.integers(1, 6))
+            core[row : row + rows, int(rng.integers(0, w)) :] = 1
+        if rng.random() < 0.3:
+            core |= (rng.random((h, w)) < 0.02).astype(np.uint8)
+        mask |= core
+        assert np.array_equal(rules._thicker_than_rule(mask, core), _thicker_on_the_whole_page(mask, core))
+        plain_starts = core[0].astype(np.int32) + (core[1:] & (1 - core[:-1])).sum(axis=0)
+        crossing = plain_starts > 0
+        plain = 1
+        if crossing.any():
+            ratio = core.sum(axis=0)[crossing] / plain_starts[crossing]
+            plain = max(1, int(np.ceil(np.median(ratio))))
+        assert rules._rule_thickness(core) == plain
