@@ -117,3 +117,43 @@ def test_it_leaves_cut_short_and_rotated_jpegs_to_pillow():
     image.save(buffer, "JPEG", exif=exif, quality=90)
     array, size = reader_module.load_image(buffer.getvalue())
     assert size == (200, 300) and array.shape[:2] == (300, 200)
+
+
+def _upscaled_number(clear_digits, number: str, side: int) -> bytes:
+    """A number photo scaled up until its shorter side is `side` pixels."""
+    digits = digits_for(clear_digits, number)
+    image = synth.render_number(digits, np.random.default_rng(9), Style(), height=60)
+    scale = side / min(image.shape[:2])
+    return synth.encode(cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC), 90)
+
+
+def _without_elapsed(result: dict) -> dict:
+    return {k: v for k, v in result.items() if k != "elapsed_ms"}
+
+
+def test_a_large_photo_decoded_at_half_size_reads_as_the_full_size_decode(reader, clear_digits, monkeypatch):
+    data = _upscaled_number(clear_digits, "3907", side=2500)
+    assert reader_module._draft_scale(*Image.open(io.BytesIO(data)).size) == 2
+    reduced = reader.read(data)
+    assert numbers_of(reduced) == ["3907"]
+    # The Pillow path (draft decode) gives the same pixels, so the very same reading.
+    monkeypatch.setattr(reader_module, "_plain_jpeg", lambda image, stream: None)
+    assert _without_elapsed(reader.read(data)) == _without_elapsed(reduced)
+    monkeypatch.undo()
+    monkeypatch.setattr(reader_module, "_draft_scale", lambda width, height: 1)  # decode at full size
+    full = reader.read(data)
+    assert numbers_of(full) == numbers_of(reduced)
+    assert (full["width"], full["height"]) == (reduced["width"], reduced["height"])
+
+
+def test_a_photo_with_small_digits_is_decoded_at_full_size(clear_digits):
+    # Reduced decoding never shrinks a photo below the working size: a page under twice
+    # MAX_WORK_SIDE on a side (its 40 px digits would lose pixels) decodes whole.
+    number = synth.render_number(digits_for(clear_digits, "51"), np.random.default_rng(9), Style(), height=40)
+    rows, columns = number.shape[:2]
+    page = np.pad(number, ((900, 1900 - 900 - rows), (1200, 3000 - 1200 - columns), (0, 0)), "edge")
+    data = synth.encode(page, 90)
+    assert reader_module._draft_scale(*Image.open(io.BytesIO(data)).size) == 1
+    array, _ = reader_module.load_image(data)
+    full = cv2.cvtColor(cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+    assert np.array_equal(array, reader_module._work_size(full))
