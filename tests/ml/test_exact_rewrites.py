@@ -152,7 +152,8 @@ def _counting(predict, counts: list):
 
 
 def test_it_takes_medians_exactly_without_np_median():
-    # Every size parity, ties, floats piled in one bin or out of [0, 1], ints and lists.
+    # Every size parity, ties, floats piled in one bin or out of [0, 1], zeros of both signs,
+    # subnormals, ints and lists.
     rng = np.random.default_rng(5)
     for n in (1, 2, 3, 10, 11, 1000, 14001):
         for values in (
@@ -160,6 +161,10 @@ def test_it_takes_medians_exactly_without_np_median():
             (rng.random(n) * 1e-3).astype(np.float32),
             (rng.integers(0, 3, n) / 2).astype(np.float32),
             rng.normal(0.5, 1.0, n).astype(np.float32),
+            np.abs(rng.normal(0, 100, n)).astype(np.float32),  # non-negative: binned by their bits
+            np.where(rng.random(n) < 0.6, 0.0, rng.random(n)).astype(np.float32),
+            np.where(rng.random(n) < 0.3, -0.0, rng.random(n)).astype(np.float32),
+            (rng.random(n) * 1e-40).astype(np.float32),  # subnormal
             rng.random((n, 2))[::2],
             rng.integers(0, 50, n),
             rng.integers(-9, 9, n).astype(np.int32),
@@ -220,3 +225,15 @@ def test_it_judges_strokes_on_a_rule_near_the_rules_only_exactly():
             ratio = core.sum(axis=0)[crossing] / plain_starts[crossing]
             plain = max(1, int(np.ceil(np.median(ratio))))
         assert rules._rule_thickness(core) == plain
+
+
+def test_it_labels_pieces_of_ink_as_the_default_connected_components_do():
+    rng = np.random.default_rng(0)
+    for k in range(600):
+        h, w = int(rng.integers(1, 120)), int(rng.integers(1, 160))
+        mask = (rng.random((h, w)) < rng.choice([0.02, 0.1, 0.3, 0.5, 0.7, 0.9])).astype(np.uint8)
+        if k % 3 == 0:
+            mask = cv2.dilate(mask, np.ones((int(rng.integers(1, 4)), int(rng.integers(1, 4))), np.uint8))
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+        fast = rules.components(mask)
+        assert fast[0] == count and np.array_equal(fast[1], labels) and np.array_equal(fast[2], stats)
