@@ -216,17 +216,54 @@ def load_image(source, max_pixels: int = 40_000_000) -> tuple[np.ndarray, tuple[
         orientation = image.getexif().get(0x0112, 1)
     except Exception:  # noqa: BLE001 - a broken EXIF block must not make the photo unreadable
         orientation = 1
-    try:
-        # JPEG can decode straight at 1/2, 1/4 or 1/8 size: large photos cost less.
-        image.draft("RGB", (MAX_WORK_SIDE, MAX_WORK_SIDE))
-        image.load()
-        image = ImageOps.exif_transpose(image)
-        array = _to_rgb(image)
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
-        raise UnreadableImage(f"The image file is damaged or incomplete and cannot be read ({error}).")
+    array = _plain_jpeg(image, stream) if orientation == 1 else None
+    if array is None:
+        try:
+            # JPEG can decode straight at 1/2, 1/4 or 1/8 size: large photos cost less.
+            image.draft("RGB", (MAX_WORK_SIDE, MAX_WORK_SIDE))
+            image.load()
+            image = ImageOps.exif_transpose(image)
+            array = _to_rgb(image)
+        except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
+            raise UnreadableImage(f"The image file is damaged or incomplete and cannot be read ({error}).")
     if orientation in (5, 6, 7, 8):  # EXIF rotations by 90 degrees
         width, height = height, width
     return _work_size(array), (width, height)
+
+
+def _draft_scale(width: int, height: int) -> int:
+    """The 1/N size Pillow's draft(mode, (MAX_WORK_SIDE, MAX_WORK_SIDE)) decodes a JPEG at."""
+    scale = min(width // MAX_WORK_SIDE, height // MAX_WORK_SIDE)
+    return next((s for s in (8, 4, 2) if scale >= s), 1)
+
+
+def _plain_jpeg(image, stream) -> np.ndarray | None:
+    """An upright, complete RGB or grey JPEG decoded by OpenCV: the very pixels Pillow's draft
+    decode gives (the same libjpeg-turbo, scale and upsampling), without Pillow's copies
+    (its 4-byte pixels packed to 3, exif_transpose's copy). None for anything else, which
+    Pillow then decodes (and reports when damaged)."""
+    import cv2
+
+    if image.format != "JPEG" or image.mode not in ("RGB", "L") or len(image.tile) != 1:
+        return None
+    stream.seek(0)
+    data = np.frombuffer(stream.read(), np.uint8)
+    if data[-2:].tobytes() != b"\xff\xd9":  # a cut-short file: Pillow says it is truncated
+        return None
+    scale = _draft_scale(*image.size)
+    reduced = {
+        1: cv2.IMREAD_GRAYSCALE,
+        2: cv2.IMREAD_REDUCED_GRAYSCALE_2,
+        4: cv2.IMREAD_REDUCED_GRAYSCALE_4,
+        8: cv2.IMREAD_REDUCED_GRAYSCALE_8,
+    }[scale]
+    colour = cv2.IMREAD_COLOR_RGB if image.mode == "RGB" else 0  # IMREAD_COLOR would be BGR
+    flags = reduced | colour | cv2.IMREAD_IGNORE_ORIENTATION
+    array = cv2.imdecode(data, flags)
+    width, height = image.size
+    if array is None or array.shape[:2] != (-(-height // scale), -(-width // scale)):
+        return None
+    return array
 
 
 def _stream(source):

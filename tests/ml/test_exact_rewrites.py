@@ -4,9 +4,10 @@ and ml.fingerprint notices when any reading changes."""
 import itertools
 import json
 
+import cv2
 import numpy as np
 
-from ml import fingerprint, segment, synth
+from ml import fingerprint, order_stats, rules, seams, segment, synth
 from ml import reader as reader_module
 
 
@@ -16,8 +17,8 @@ def test_it_reads_percentiles_of_bytes_from_a_histogram_exactly():
     for shape in shapes:
         for top in (1, 2, 30, 256):
             values = rng.integers(0, top, shape).astype(np.uint8)
-            expected = segment._percentiles(values.astype(np.float32), (1, 50, 90, 99))
-            assert segment._byte_percentiles(values, (1, 50, 90, 99)) == expected
+            expected = order_stats.percentiles(values.astype(np.float32), (1, 50, 90, 99))
+            assert order_stats.byte_percentiles(values, (1, 50, 90, 99)) == expected
 
 
 def test_it_makes_the_same_ink_map_from_bytes_as_from_floats():
@@ -51,7 +52,7 @@ def test_it_measures_vertical_runs_like_a_column_scan():
         (rng.random((rng.integers(1, 40), rng.integers(1, 40))) < p).astype(np.uint8) for p in (0.2, 0.8)
     ]
     for mask in masks:
-        runs = segment._vertical_runs(mask)
+        runs = rules._vertical_runs(mask)
         assert runs.dtype == np.int32 and runs.flags.c_contiguous
         assert np.array_equal(runs, _runs_by_scanning(mask))
 
@@ -62,8 +63,8 @@ def _costs_three_ways(local: np.ndarray) -> np.ndarray:
         prev = totals[r - 1]
         from_left = np.full_like(prev, np.inf)
         from_right = np.full_like(prev, np.inf)
-        from_left[:, 1:] = prev[:, :-1] + segment.SEAM_DRIFT
-        from_right[:, :-1] = prev[:, 1:] + segment.SEAM_DRIFT
+        from_left[:, 1:] = prev[:, :-1] + seams.SEAM_DRIFT
+        from_right[:, :-1] = prev[:, 1:] + seams.SEAM_DRIFT
         totals[r] = local[r] + np.minimum(prev, np.minimum(from_left, from_right))
     return totals
 
@@ -73,7 +74,7 @@ def test_it_finds_the_same_seam_costs_as_the_three_way_minimum():
     local = rng.random((30, 9, 11)).astype(np.float32)
     local[:, 0, :3] = np.inf  # the band reaching past the blob's edge
     local[:, -1, -4:] = np.inf
-    assert np.array_equal(segment._seam_costs(local), _costs_three_ways(local))
+    assert np.array_equal(seams._seam_costs(local), _costs_three_ways(local))
 
 
 def test_it_boxes_every_lattice_run_around_its_own_ink():
@@ -151,7 +152,8 @@ def _counting(predict, counts: list):
 
 
 def test_it_takes_medians_exactly_without_np_median():
-    # Every size parity, ties, floats piled in one bin or out of [0, 1], ints and lists.
+    # Every size parity, ties, floats piled in one bin or out of [0, 1], zeros of both signs,
+    # subnormals, ints and lists.
     rng = np.random.default_rng(5)
     for n in (1, 2, 3, 10, 11, 1000, 14001):
         for values in (
@@ -159,14 +161,79 @@ def test_it_takes_medians_exactly_without_np_median():
             (rng.random(n) * 1e-3).astype(np.float32),
             (rng.integers(0, 3, n) / 2).astype(np.float32),
             rng.normal(0.5, 1.0, n).astype(np.float32),
+            np.abs(rng.normal(0, 100, n)).astype(np.float32),  # non-negative: binned by their bits
+            np.where(rng.random(n) < 0.6, 0.0, rng.random(n)).astype(np.float32),
+            np.where(rng.random(n) < 0.3, -0.0, rng.random(n)).astype(np.float32),
+            (rng.random(n) * 1e-40).astype(np.float32),  # subnormal
             rng.random((n, 2))[::2],
             rng.integers(0, 50, n),
             rng.integers(-9, 9, n).astype(np.int32),
             list(rng.integers(0, 300, n).tolist()),
             list(rng.normal(0, 5, n)),
         ):
-            fast, plain = segment._median(values), np.median(values)
+            fast, plain = order_stats.median(values), np.median(values)
             assert fast == plain and type(fast) is type(plain)
     for odd in ([0.2, np.inf, 0.1], [0.5, np.nan, 0.1, 0.3]):
         values = np.array(odd, np.float32)
-        assert np.array_equal(segment._median(values), np.median(values), equal_nan=True)
+        assert np.array_equal(order_stats.median(values), np.median(values), equal_nan=True)
+
+
+def test_it_opens_by_a_long_line_only_the_rows_that_can_hold_one_exactly():
+    rng = np.random.default_rng(8)
+    for _ in range(300):
+        h, w = int(rng.integers(1, 40)), int(rng.integers(1, 160))
+        mask = (rng.random((h, w)) < rng.choice([0.3, 0.7, 0.95])).astype(np.uint8)
+        if rng.random() < 0.3:
+            mask *= np.uint8(rng.integers(2, 256))  # not only 0/1
+        row = int(rng.integers(0, h))
+        start, stop = sorted(rng.integers(0, w + 1, 2))
+        mask[row, start:stop] = 1  # a run, often touching a border
+        length = int(rng.integers(1, 2 * w + 3))
+        line = cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1))
+        assert np.array_equal(rules.long_runs(mask, length), cv2.morphologyEx(mask, cv2.MORPH_OPEN, line))
+
+
+def _thicker_on_the_whole_page(mask, core):
+    """rules._thicker_than_rule before it looked only near the rules: every row, every run."""
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(core, connectivity=8)
+    thickness = stats[:, cv2.CC_STAT_AREA] / np.maximum(stats[:, cv2.CC_STAT_WIDTH], 1)
+    thickness[0] = np.inf
+    near = cv2.dilate(labels.astype(np.float32), np.ones((3, 1), np.uint8)).astype(np.int32)
+    band = near > 0
+    thick = np.zeros(mask.shape, np.uint8)
+    thick[band] = rules._vertical_runs(mask)[band] > thickness[near[band]] + 3
+    return thick
+
+
+def test_it_judges_strokes_on_a_rule_near_the_rules_only_exactly():
+    rng = np.random.default_rng(1)
+    for _ in range(300):
+        h, w = int(rng.integers(1, 90)), int(rng.integers(1, 200))
+        mask = (rng.random((h, w)) < rng.choice([0.05, 0.3, 0.6])).astype(np.uint8)
+        core = np.zeros_like(mask)
+        for _ in range(int(rng.integers(0, 4))):
+            row, rows = int(rng.integers(0, h)), int(rng.integers(1, 6))
+            core[row : row + rows, int(rng.integers(0, w)) :] = 1
+        if rng.random() < 0.3:
+            core |= (rng.random((h, w)) < 0.02).astype(np.uint8)
+        mask |= core
+        assert np.array_equal(rules._thicker_than_rule(mask, core), _thicker_on_the_whole_page(mask, core))
+        plain_starts = core[0].astype(np.int32) + (core[1:] & (1 - core[:-1])).sum(axis=0)
+        crossing = plain_starts > 0
+        plain = 1
+        if crossing.any():
+            ratio = core.sum(axis=0)[crossing] / plain_starts[crossing]
+            plain = max(1, int(np.ceil(np.median(ratio))))
+        assert rules._rule_thickness(core) == plain
+
+
+def test_it_labels_pieces_of_ink_as_the_default_connected_components_do():
+    rng = np.random.default_rng(0)
+    for k in range(600):
+        h, w = int(rng.integers(1, 120)), int(rng.integers(1, 160))
+        mask = (rng.random((h, w)) < rng.choice([0.02, 0.1, 0.3, 0.5, 0.7, 0.9])).astype(np.uint8)
+        if k % 3 == 0:
+            mask = cv2.dilate(mask, np.ones((int(rng.integers(1, 4)), int(rng.integers(1, 4))), np.uint8))
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+        fast = rules.components(mask)
+        assert fast[0] == count and np.array_equal(fast[1], labels) and np.array_equal(fast[2], stats)

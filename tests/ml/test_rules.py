@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ml import segment
+from ml import rules, segment
 
 
 def page_with_rule(rows=(60, 61)) -> np.ndarray:
@@ -41,4 +41,4 @@ def test_it_bridges_a_stroke_crossing_the_rule():
 
 def test_it_measures_vertical_runs():
     mask = np.array([[1, 0], [1, 1], [0, 1], [1, 1]], np.uint8)
-    assert segment._vertical_runs(mask).tolist() == [[2, 0], [2, 3], [0, 3], [1, 3]]
+    assert rules._vertical_runs(mask).tolist() == [[2, 0], [2, 3], [0, 3], [1, 3]]

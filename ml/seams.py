@@ -1,0 +1,175 @@
+"""Touching digits (step 6 of ml.segment).
+
+Touching and overlapping digits are over-segmented, then re-assembled by the
+classifier: `seams` proposes curved cuts through the blob (minimum-ink paths
+from top to bottom, so a cut can follow the slanted gap between overlapping
+digits), and `lattice` lists every run of consecutive pieces narrow enough
+to be one digit. The reader classifies all runs in one batch and a dynamic
+programme picks the sequence of runs that explains the whole blob best.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import cv2
+import numpy as np
+
+if TYPE_CHECKING:
+    from ml.segment import Blob
+
+SEAM_DRIFT = 0.15  # cost of one column of sideways drift, in units of one ink pixel crossed
+NARROW_BLOB = 0.6  # a blob narrower than this many heights is read whole
+SEAM_BAND = 0.25  # a cut strays at most this many line heights from its anchor column
+SLIVER = 0.12  # a cut-off piece smaller than this fraction of the run's largest is a sliver
+MAX_RUN_WIDTH = 1.6  # a run wider than this many line heights is never one digit
+SEAM_SPACING = 0.12  # two cuts closer than this many line heights (on average) are one cut
+SEAMS_PER_DIGIT = 3  # cuts proposed per digit-width of blob
+
+
+def seams(blob: Blob, ref_h: float, limit: int | None = None) -> tuple[list[np.ndarray], list[float]]:
+    """Curved cuts through a blob, left to right, each one cut column per row, and
+    how many strokes each one severs.
+
+    A cut s keeps the pixels of row r with column < s[r] on its left. The
+    first and last cuts are the blob's edges. Inner cuts are minimum-cost
+    top-to-bottom paths (cost: the ink they cross plus a small price per
+    sideways step), kept when they are local optima, split the ink
+    non-trivially and are not near-copies of a cheaper cut.
+    """
+    h, w = blob.mask.shape
+    edges = [np.zeros(h, np.int32), np.full(h, w, np.int32)]
+    if w < NARROW_BLOB * max(h, 0.8 * ref_h) or w < 6:  # too narrow for two digits side by side
+        return edges, [0.0, 0.0]
+    padded = np.zeros((h, w + 2), np.float32)
+    np.maximum(blob.mask, blob.soft, out=padded[:, 1:-1], dtype=np.float32)
+    # The cut at boundary s lies between columns s-1 and s: it severs a stroke
+    # only where ink lies on both sides.
+    step = np.minimum(padded[:, :-1], padded[:, 1:])  # (h, w + 1)
+    # One cut per anchor column, confined to a band around it so that cuts
+    # spread over the whole blob instead of all finding the same cheapest gap.
+    band = max(2, round(SEAM_BAND * ref_h))
+    anchors = np.arange(0, w + 1, max(1, round(ref_h / 16)))
+    outside = np.full((h, band), np.inf, np.float32)
+    wide = np.concatenate([outside, step, outside], axis=1)
+    offsets = np.arange(2 * band + 1)
+    local = wide[:, anchors[:, None] + offsets[None, :]]  # (h, anchors, 2 band + 1)
+    totals = _seam_costs(local)
+    total = totals[-1]
+    # Per row: come straight down, or from one column left or right (ties go
+    # straight, then left); decided for every row at once after the costs.
+    prev = totals[:-1]
+    from_left = np.full_like(prev, np.inf)
+    from_right = np.full_like(prev, np.inf)
+    np.add(prev[:, :, :-1], SEAM_DRIFT, out=from_left[:, :, 1:])
+    np.add(prev[:, :, 1:], SEAM_DRIFT, out=from_right[:, :, :-1])
+    back = np.zeros(local.shape, np.int8)
+    back[1:] = np.where(
+        prev <= np.minimum(from_left, from_right), 0, np.where(from_left <= from_right, -1, 1)
+    )
+    pos = total.argmin(axis=1)
+    cost = total[np.arange(len(anchors)), pos]
+    which = np.arange(len(anchors))
+    columns = [pos]
+    for r in range(h - 1, 0, -1):
+        pos = pos + back[r, which, pos]
+        columns.append(pos)
+    paths = (np.stack(columns[::-1], axis=1) + (anchors - band)[:, None]).astype(np.int32)
+    finite = np.isfinite(cost)
+    paths, cost = paths[finite], cost[finite]
+    area = float(blob.mask.sum())
+    row_ink = np.zeros((h, w + 1), np.intp)  # ink left of each boundary
+    np.cumsum(blob.mask, axis=1, out=row_ink[:, 1:])
+    left = row_ink[np.arange(h)[None, :], np.clip(paths, 0, w)].sum(axis=1)
+    useful = (left > 0.04 * area) & (left < 0.96 * area)
+    spacing = max(2.0, SEAM_SPACING * ref_h)
+    limit = limit or max(4, SEAMS_PER_DIGIT * round(w / (0.6 * ref_h)) + 2)
+    result = [edges[0]]
+    for path in _distinct_cuts(
+        paths, cost, useful, spacing, limit
+    ):  # cuts must not cross: each stays right of the previous one
+        result.append(np.maximum(path, result[-1]))
+    result.append(edges[1])
+    # How many strokes each cut severs: the ink it crosses over the stroke width.
+    framed = cv2.copyMakeBorder(blob.mask.view(np.uint8), 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
+    stroke = max(
+        1.0, 2.0 * float(cv2.distanceTransform(framed, cv2.DIST_L2, 3)[1:-1, 1:-1][blob.mask].mean())
+    )
+    crossed = step[np.arange(h)[None, :], np.clip(np.stack(result), 0, w)].sum(axis=1)
+    severed = [float(c) / stroke for c in crossed]
+    severed[0] = severed[-1] = 0.0
+    return result, severed
+
+
+def _distinct_cuts(paths: np.ndarray, cost: np.ndarray, useful: np.ndarray, spacing: float, limit: int):
+    """The cheapest useful cuts, none within `spacing` (mean columns) of a cheaper one; left to right."""
+    near = np.abs(paths[:, None, :] - paths[None, :, :]).mean(axis=2) < spacing
+    chosen: list[int] = []
+    for s in np.argsort(cost, kind="stable"):
+        if useful[s] and not near[s, chosen].any():
+            chosen.append(s)
+            if len(chosen) >= limit:
+                break
+    chosen.sort(key=lambda s: float(paths[s].mean()))
+    return [paths[s] for s in chosen]
+
+
+def _seam_costs(local: np.ndarray) -> np.ndarray:
+    """(rows, anchors, offsets) cost of the cheapest path from the top row to each cell."""
+    # An infinite column either side stands for the missing neighbour at the band's edges.
+    # min(a + d, b + d) == min(a, b) + d in floating point (rounding is monotonic), so
+    # each row costs four array operations.
+    rows, anchors, offsets = local.shape
+    framed = np.full((rows, anchors, offsets + 2), np.inf, local.dtype)
+    totals = framed[:, :, 1:-1]
+    totals[0] = local[0]
+    best = np.empty_like(local[0])
+    for r in range(1, rows):
+        prev = framed[r - 1]
+        np.minimum(prev[:, :-2], prev[:, 2:], out=best)
+        np.add(best, SEAM_DRIFT, out=best)
+        np.minimum(prev[:, 1:-1], best, out=best)
+        np.add(local[r], best, out=totals[r])
+    return totals
+
+
+def lattice(blob: Blob, ref_h: float) -> tuple[list[float], dict]:
+    """(strokes severed by each cut, {(i, j): crop}) for every run of pieces between cut i and cut j.
+
+    A crop is (x, y, w, h, soft, mask) in page coordinates, like `piece`.
+    """
+    cuts, severed = seams(blob, ref_h)
+    h, w = blob.mask.shape
+    cols = np.arange(w)[None, :]
+    right_of = [cols >= cut[:, None] for cut in cuts]  # each cut's right side, made once
+    runs = {}
+    for i in range(len(cuts) - 1):
+        for j in range(i + 1, len(cuts)):
+            whole = i == 0 and j == len(cuts) - 1
+            region = right_of[i] & ~right_of[j]
+            crop = _crop(blob, region)
+            if crop is None:  # no ink between the cuts: a run that reads as nothing
+                runs[(i, j)] = None
+                continue
+            if crop[2] > MAX_RUN_WIDTH * ref_h and not whole:
+                continue
+            runs[(i, j)] = crop
+    return severed, runs
+
+
+def _crop(blob: Blob, region: np.ndarray):
+    mask = blob.mask & region
+    if np.count_nonzero(mask) < 4:
+        return None
+    # A cut through overlapping digits leaves slivers of the neighbour on this
+    # side: pieces of ink much smaller than the run's main stroke go.
+    count, labels = cv2.connectedComponents(mask.view(np.uint8), connectivity=8)
+    if count > 2:
+        areas = np.bincount(labels.ravel(), minlength=count)[1:]
+        keep = np.concatenate(([False], areas >= SLIVER * areas.max()))
+        mask = keep[labels]
+        region = region & cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    c0, r0, cw, rh = cv2.boundingRect(mask.view(np.uint8))  # the box of the ink kept
+    r1, c1 = r0 + rh, c0 + cw
+    soft = np.where(region[r0:r1, c0:c1], blob.soft[r0:r1, c0:c1], 0.0)
+    return blob.x + c0, blob.y + r0, cw, rh, soft, mask[r0:r1, c0:c1]
