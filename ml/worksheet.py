@@ -28,6 +28,7 @@ WORK_SIDE = 1600  # the template frame the areas are cut in (long side, pixels)
 AREA_HEIGHT = 80  # each area is resampled so that its box is about this tall
 SPILL_X, SPILL_Y = 0.15, 0.3  # the window around a box, in box heights
 MIN_DIGIT = 0.22  # a blob shorter than this share of its box is a speck, not a digit
+REMNANT = 0.5  # a hairline this tall (share of its box) beside a border is what is left of it
 PRINT_INK = 0.3
 
 
@@ -194,6 +195,8 @@ def _area(page: np.ndarray, homography: np.ndarray, printed: np.ndarray, box) ->
     written = remove_print(mask, printed, scale)
     ink = np.where(written > 0, ink, 0.0).astype(np.float32)
     blobs = segment.find_blobs(written, ink)
+    remnants = _border_remnants(blobs, printed, h * scale, 3 * (1 + round(1.5 * scale)))
+    blobs = [b for b in blobs if not any(b is r for r in remnants)]
     inside = (pad_x * scale, pad_y * scale, (pad_x + w) * scale, (pad_y + h) * scale)
     kept = [b for b in blobs if _belongs(b, inside, h * scale)]
     # Left out but not a mere speck (a dash, a small digit): a person should look.
@@ -203,6 +206,17 @@ def _area(page: np.ndarray, homography: np.ndarray, printed: np.ndarray, box) ->
         if b not in kept and _centre_in(b, inside)
     )
     return kept, doubt
+
+
+def _border_remnants(blobs, printed: np.ndarray, box_h: float, reach: int) -> list:
+    """Blobs that are what a vertical border left beside its band: a long hairline, a pixel or
+    two wide, lying all along the border (read as a 1 after the answer). A pen stroke is
+    several pixels wide here, and a handwritten 1 leans away from a border it touches."""
+    tall = [b for b in blobs if b.h >= REMNANT * box_h and b.w <= max(3, 0.05 * box_h)]
+    if not tall:
+        return []
+    near = cv2.dilate(printed.astype(np.uint8), np.ones((1, 2 * reach + 1), np.uint8))
+    return [b for b in tall if near[b.y : b.bottom, b.x : b.right][b.mask].mean() >= 0.9]
 
 
 def _centre_in(blob, inside) -> bool:

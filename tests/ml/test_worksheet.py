@@ -104,6 +104,20 @@ def test_it_erases_the_sliver_a_thicker_border_leaves():
     assert written[40:80, 100:107].all()
 
 
+def test_it_drops_the_hairline_a_border_leaves_beside_an_answer():
+    from ml import segment
+
+    printed = np.zeros((120, 300), bool)
+    printed[10:110, 250:253] = True  # a box's right border
+    written = np.zeros((120, 300), np.uint8)
+    written[15:100, 257:259] = 1  # what the photo's border left beside its erased band
+    written[30:90, 236:243] = 1  # a handwritten 1 close to the border
+    written[15:100, 100:102] = 1  # a hairline far from any print
+    blobs = segment.find_blobs(written, written.astype(np.float32))
+    dropped = worksheet._border_remnants(blobs, printed, box_h=100, reach=9)
+    assert [(b.x, b.w) for b in dropped] == [(257, 2)]
+
+
 def test_it_snaps_the_print_onto_a_page_that_is_off_by_two_pixels():
     printed = np.zeros((80, 200), np.uint8)
     printed[30:32, 20:180] = 1
