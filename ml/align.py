@@ -28,6 +28,7 @@ RATIO = 0.8  # Lowe's ratio test
 RANSAC_PX = 4.0  # inlier distance at FEATURE_SIDE
 MIN_INLIERS = 25
 MIN_QUALITY = 0.55  # share of the template's print that must lie on the page's ink
+SURE_QUALITY = 0.97  # a fit below this is estimated a second way, and the better one kept
 PRINT_INK = 0.35  # ink-map level that counts as print on the template
 MAX_SIDE = 2000  # photos are decoded at most this big (JPEG decodes at 1/2, 1/4 directly)
 
@@ -145,19 +146,34 @@ def register(page: np.ndarray, template: np.ndarray, template_features: Features
     source = ours.keypoints[[m.queryIdx for m in good]]
     target = theirs.keypoints[[m.trainIdx for m in good]]
     threshold = RANSAC_PX / theirs.scale
+    fit = _estimate(page, template, source, target, threshold, cv2.RANSAC)
+    if fit is None or fit.quality < SURE_QUALITY:
+        # RANSAC stops at the first model that looks sure enough. On a page of alike questions
+        # (the same "=" and underline on every row) that can be a model a row off over part of
+        # the page; MAGSAC scores every model by all its residuals and finds the page's own.
+        other = _estimate(page, template, source, target, threshold, cv2.USAC_MAGSAC)
+        if other is not None and (fit is None or other.quality > fit.quality):
+            fit = other
+    if fit is None:
+        raise AlignmentError("This page does not match the template (its print does not line up).")
+    if fit.quality < MIN_QUALITY:
+        raise AlignmentError(
+            f"This page does not match the template: only {fit.quality:.0%} of its print "
+            "was found on the page."
+        )
+    return fit
+
+
+def _estimate(page, template, source, target, threshold: float, method) -> Alignment | None:
+    """One robust homography fit, refined and scored; None when it is no page's image."""
     homography, inliers = cv2.findHomography(
-        source, target, cv2.RANSAC, threshold, maxIters=4000, confidence=0.999
+        source, target, method, threshold, maxIters=4000, confidence=0.999
     )
     count = int(inliers.sum()) if inliers is not None else 0
     if homography is None or count < MIN_INLIERS or not _plausible(homography, page.shape, template.shape):
-        raise AlignmentError("This page does not match the template (its print does not line up).")
+        return None
     homography = _refit(source, target, homography, threshold)
-    quality = print_coverage(page, template, homography)
-    if quality < MIN_QUALITY:
-        raise AlignmentError(
-            f"This page does not match the template: only {quality:.0%} of its print was found on the page."
-        )
-    return Alignment(homography, quality, count)
+    return Alignment(homography, print_coverage(page, template, homography), count)
 
 
 def _refit(source, target, homography, threshold: float) -> np.ndarray:

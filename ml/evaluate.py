@@ -45,6 +45,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         "--sheet-pages", type=int, default=20, help="answer sheets (each scanned and photographed)"
     )
+    parser.add_argument(
+        "--worksheet-seed", type=int, default=None, help="worksheet pages' seed (7; 1007 with --tune)"
+    )
+    parser.add_argument("--dump-failures", type=Path, default=None, help="keep worksheet pages read wrong")
+    parser.add_argument(
+        "--page-cache", type=Path, default=None, help="keep the generated worksheet photos here for reruns"
+    )
     parser.add_argument("--skip-baselines", action="store_true")
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument(
@@ -70,8 +77,17 @@ def main(argv=None) -> dict:
     if args.worksheets:
         from ml import worksheet_bench
 
+        seed = args.worksheet_seed
+        if seed is None:
+            seed = worksheet_bench.TUNE_SEED if args.tune else worksheet_bench.REPORT_SEED
         result = worksheet_bench.worksheet_benchmark(
-            Reader(model_path), args.worksheet_pages, args.sheet_pages, pool=pool
+            Reader(model_path),
+            args.worksheet_pages,
+            args.sheet_pages,
+            seed,
+            pool,
+            dump=args.dump_failures,
+            cache=args.page_cache,
         )
         worksheet_bench.print_report(result)
         reports_dir().mkdir(parents=True, exist_ok=True)

@@ -111,3 +111,22 @@ def test_plain_reading_flattens_a_page_lying_on_a_table(reader, clear_digits):
         x, y = places[number["number"]]
         expected = mapped([x, y, 10, 10], truth)[0]
         assert abs(number["box"][0] - expected[0]) < 60 and abs(number["box"][1] - expected[1]) < 60
+
+
+def test_it_aligns_a_phone_photo_of_a_page_of_alike_questions(monkeypatch):
+    # Every row prints the same question: RANSAC settles on a model that fits
+    # part of the page a row off; MAGSAC, asked when the fit covers little of
+    # the print, finds the page's own.
+    rng = np.random.default_rng(51)
+    question = ws._question(rng)
+
+    def same_question(r):
+        ws_draws = (r.integers(2, 99), r.integers(2, 99), r.integers(4))  # as many draws as a question
+        assert ws_draws
+        return question
+
+    monkeypatch.setattr(ws, "_question", same_question)
+    blank = ws.make_template(rng, "underline", questions=10)
+    photo, truth = ws.phone_photo(rng, blank.image, megapixels=4)
+    gray, scale = align.load_gray(ws.encode(photo, rng))
+    assert worst_corner_error(blank, gray, scale, truth) < 5.0

@@ -4,7 +4,7 @@ import cv2
 import numpy as np
 import pytest
 
-from ml import align, worksheet
+from ml import align, print_removal, sheet_reading, worksheet
 from ml import worksheets_synth as ws
 
 from .worksheet_helpers import clear_pool, mapped
@@ -76,7 +76,7 @@ def test_it_keeps_strokes_that_cross_a_printed_line():
     stroke = np.zeros_like(printed)
     stroke[10:75, 100:105] = 1  # a handwritten 1 drawn through it
     page = printed | stroke
-    written = worksheet.remove_print(page, printed, 1.0)
+    written = print_removal.remove_print(page, printed, 1.0)
     assert written[10:75, 100:105].all()  # the stroke survives, across the line too
     assert written[:, :90].sum() == 0 and written[:, 115:].sum() == 0  # the line is gone
 
@@ -87,7 +87,7 @@ def test_it_keeps_a_stroke_that_lies_along_a_border():
     loop = np.zeros_like(printed)
     cv2.ellipse(loop, (150, 34), (22, 14), 0, 0, 360, 1, 5)  # the loop of a 9, its top on the border
     page = printed | loop
-    written = worksheet.remove_print(page, printed, 1.0)
+    written = print_removal.remove_print(page, printed, 1.0)
     top = loop[16:27, 135:166] > 0
     assert written[16:27, 135:166][top].mean() > 0.9  # the loop stays closed
     assert written[15:28, :100].sum() == 0 and written[15:28, 200:].sum() == 0  # the border is gone
@@ -99,9 +99,23 @@ def test_it_erases_the_sliver_a_thicker_border_leaves():
     page = printed.copy()
     page[20:100, 253:258] = 1  # blurred in the photo: thicker, on one side, than its erased band
     page[40:80, 100:107] = 1  # a handwritten 1
-    written = worksheet.remove_print(page, printed, 1.0)
+    written = print_removal.remove_print(page, printed, 1.0)
     assert written[:, 200:].sum() == 0  # no sliver left to read as a 1
     assert written[40:80, 100:107].all()
+
+
+def test_it_drops_the_hairline_a_border_leaves_beside_an_answer():
+    from ml import segment
+
+    printed = np.zeros((120, 300), bool)
+    printed[10:110, 250:253] = True  # a box's right border
+    written = np.zeros((120, 300), np.uint8)
+    written[15:100, 257:259] = 1  # what the photo's border left beside its erased band
+    written[30:90, 236:243] = 1  # a handwritten 1 close to the border
+    written[15:100, 100:102] = 1  # a hairline far from any print
+    blobs = segment.find_blobs(written, written.astype(np.float32))
+    dropped = worksheet._border_remnants(blobs, printed, box_h=100, reach=9)
+    assert [(b.x, b.w) for b in dropped] == [(257, 2)]
 
 
 def test_it_snaps_the_print_onto_a_page_that_is_off_by_two_pixels():
@@ -109,7 +123,7 @@ def test_it_snaps_the_print_onto_a_page_that_is_off_by_two_pixels():
     printed[30:32, 20:180] = 1
     printed[30:70, 20:22] = 1
     page = np.roll(np.roll(printed, 2, axis=0), -1, axis=1).astype(np.float32)
-    snapped = worksheet.snap_print(page, printed, 3)
+    snapped = print_removal.snap_print(page, printed, 3)
     assert (snapped == np.roll(np.roll(printed, 2, axis=0), -1, axis=1)).all()
 
 
@@ -202,9 +216,9 @@ def test_the_sheet_frame_matches_the_markers_to_a_pixel(pool):
     page, _, _ = ws.sheet_page(rng, pool, questions=8)
     photo, truth = ws.phone_photo(rng, page.image, megapixels=4)
     gray, scale = align.load_gray(photo)
-    layout, homography, quality = worksheet.find_sheet(gray)
+    layout, homography, quality = sheet_reading.find_sheet(gray)
     to_frame = homography @ np.diag([scale, scale, 1.0]) @ truth @ np.diag([150 / 72] * 2 + [1.0])
-    frame = worksheet.SHEET_DPI / 72
+    frame = sheet_reading.SHEET_DPI / 72
     box = layout.regions()[-1]["box"]
     assert np.abs(mapped(box, to_frame) - mapped([v * frame for v in box], np.eye(3))).max() < 1.5
     assert quality > 0.8

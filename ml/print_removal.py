@@ -1,0 +1,165 @@
+"""Erase a blank template's print from the ink of one answer area, keeping the handwriting on it.
+
+    printed = snap_print(ink, printed, reach)     # the print moved onto the page's own ink
+    written = remove_print(mask, printed, scale)  # the page's ink without the print
+
+What the template prints inside an area (the box border, an underline, a
+dotted line, a printed hint) is known from the aligned template; it is
+erased from the page's ink except where a handwritten stroke crosses it or
+lies along it, measured on the page itself.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+SLIVER = 3  # ink narrower than this beside the print is what is left of a border
+LINE_WINDOW = 20  # a printed line shorter than twice this is not measured
+LINE_MARGIN, LINE_RATIO = 3, 0.4  # ink across a line this much thicker than usual is a stroke on it
+
+
+def remove_print(mask: np.ndarray, printed: np.ndarray, scale: float) -> np.ndarray:
+    """The page's ink without the template's print, keeping strokes that cross it.
+
+    The print is grown by what remains of the alignment error. Inside it, ink
+    stays where a stroke runs through from both sides (a closing bridges the gap).
+    """
+    grow = 1 + round(1.5 * scale)
+    printed = printed.astype(np.uint8)
+    band = cv2.dilate(printed, _disc(grow))
+    written = mask & (1 - band)
+    half = 0.5 * min(_run_length(printed), _run_length(printed.T)) if printed.any() else 0.0
+    span = 2 * (grow + round(half)) + 3
+    # Columns bridge horizontal print, rows vertical print: a stroke crossing either keeps its width.
+    bridge = cv2.morphologyEx(written, cv2.MORPH_CLOSE, np.ones((span, 1), np.uint8))
+    bridge |= cv2.morphologyEx(written, cv2.MORPH_CLOSE, np.ones((1, span), np.uint8))
+    written = written | ((bridge | _along_lines(mask, printed, grow)) & band & mask)
+    written = _per_line(written.astype(np.uint8), mask, printed, grow)
+    return _without_slivers(written, printed, grow)
+
+
+def _without_slivers(written: np.ndarray, printed: np.ndarray, grow: int) -> np.ndarray:
+    """`written` without the long thin slivers that a blurred, thicker border leaves along its band.
+
+    A pen stroke is several pixels wide at this scale; what survives beside a
+    printed line, a pixel or two wide and running straight along it, is the edge
+    of the border itself (read as a 1, or with the top border as a 7).
+    """
+    thin = written & (1 - cv2.morphologyEx(written, cv2.MORPH_OPEN, np.ones((SLIVER, SLIVER), np.uint8)))
+    if not thin.any():
+        return written
+    length = 4 * grow + 9
+    along = cv2.morphologyEx(thin, cv2.MORPH_OPEN, np.ones((length, 1), np.uint8))
+    along |= cv2.morphologyEx(thin, cv2.MORPH_OPEN, np.ones((1, length), np.uint8))
+    if not along.any():
+        return written
+    near = cv2.dilate(printed, np.ones((6 * grow + 5, 6 * grow + 5), np.uint8))
+    # A sliver is a little wider than one pixel in places: take its close neighbourhood with it.
+    sliver = cv2.dilate(along & near, np.ones((3, 3), np.uint8)) & thin
+    return (written & (1 - sliver)).astype(np.uint8)
+
+
+def _per_line(written: np.ndarray, mask: np.ndarray, printed: np.ndarray, grow: int) -> np.ndarray:
+    """`written` with the ink of a stroke lying along a printed line (the top of a 9 on a border).
+
+    Measured line by line from the page's own ink profile across the line: where
+    it is clearly thicker than the line usually is, over a long stretch, a stroke
+    lies on it. Pieces are kept only where they touch handwriting.
+    """
+    length = 4 * grow + 9
+    flat = cv2.morphologyEx(printed, cv2.MORPH_OPEN, np.ones((1, length), np.uint8))
+    tall = cv2.morphologyEx(printed, cv2.MORPH_OPEN, np.ones((length, 1), np.uint8))
+    # Only along horizontal lines: a stroke beside a vertical border, restored with it, reads as a 1.
+    keep = _line_profile(mask, flat, tall, grow)
+    return _attached(written, keep & mask)
+
+
+def _attached(written: np.ndarray, kept: np.ndarray) -> np.ndarray:
+    """`written` with the pieces of `kept` that touch it: a stroke along a line belongs to a digit."""
+    both = (written | kept).astype(np.uint8)
+    if not (kept & (1 - written)).any():
+        return both
+    _, labels = cv2.connectedComponents(both, connectivity=8)
+    ours = np.zeros(labels.max() + 1, bool)
+    ours[np.unique(labels[written > 0])] = True
+    ours[0] = False
+    return ours[labels].astype(np.uint8)
+
+
+def _line_profile(mask: np.ndarray, flat: np.ndarray, tall: np.ndarray, grow: int):
+    """Where a stroke lies along a horizontal line of `flat` (transpose for vertical ones)."""
+    keep = np.zeros_like(mask)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(flat, connectivity=8)
+    crossing = cv2.dilate(tall.any(axis=0).astype(np.uint8)[None, :], np.ones((1, 4 * grow + 1), np.uint8))[0]
+    reach = 3 * grow + 2
+    for x0, y0, w, h, _ in stats[1:count]:
+        if w < 2 * LINE_WINDOW or h > 3 * grow + 6:
+            continue
+        r0, r1 = max(0, y0 - reach), min(mask.shape[0], y0 + h + reach)
+        strip = mask[r0:r1, x0 : x0 + w]
+        up = np.cumprod(strip[y0 - r0 + h // 2 :: -1], axis=0).sum(axis=0)
+        down = np.cumprod(strip[y0 - r0 + h // 2 :], axis=0).sum(axis=0)
+        on = up > 0
+        top = np.where(on, y0 - r0 + h // 2 - up + 1, 1)
+        bottom = np.where(on, y0 - r0 + h // 2 + down - 1, 0)
+        run = np.where(on, up + down - 1, 0)
+        usual = (crossing[x0 : x0 + w] == 0) & on
+        if usual.sum() < LINE_WINDOW:
+            continue
+        base = np.percentile(run[usual], 30)
+        thick = usual & (run >= base + max(LINE_MARGIN, LINE_RATIO * base))
+        rows = np.arange(r1 - r0)[:, None]
+        span = (rows >= top) & (rows <= bottom)
+        # Only a long stretch is a stroke along the line; a stroke across it is bridged already.
+        along = cv2.morphologyEx(thick.astype(np.uint8)[None, :], cv2.MORPH_OPEN, np.ones((1, 7 * grow)))[0]
+        keep[r0:r1, x0 : x0 + w] |= (span & (along > 0)).astype(np.uint8)
+    return keep
+
+
+def _along_lines(mask: np.ndarray, printed: np.ndarray, grow: int) -> np.ndarray:
+    """Ink lying along a printed line and clearly thicker than that line is on this page (a pen
+    stroke on a box's border: the top of a 7). Each direction is measured on its own."""
+    length = 4 * grow + 9
+    flat = cv2.morphologyEx(printed, cv2.MORPH_OPEN, np.ones((1, length), np.uint8))
+    tall = cv2.morphologyEx(printed, cv2.MORPH_OPEN, np.ones((length, 1), np.uint8))
+    near_flat = cv2.dilate(flat, _disc(grow)) & (1 - cv2.dilate(tall, _disc(2 * grow)))
+    near_tall = cv2.dilate(tall, _disc(grow)) & (1 - cv2.dilate(flat, _disc(2 * grow)))
+    thick = _thicker(mask, near_flat)
+    thick |= _thicker(mask.T.copy(), near_tall.T.copy()).T
+    return thick
+
+
+def _thicker(mask: np.ndarray, near: np.ndarray) -> np.ndarray:
+    """Pixels near horizontal print in vertical runs of ink clearly longer than the print's own."""
+    on_line = mask & near
+    if on_line.sum() < 10:
+        return np.zeros_like(mask)
+    length = int(2.0 * _run_length(on_line) + 5)
+    # An opening with a vertical bar keeps exactly the pixels of runs at least that long.
+    return cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((length, 1), np.uint8)) & near
+
+
+def _run_length(mask: np.ndarray) -> float:
+    """The mean length of the vertical runs of ink: ink pixels per run."""
+    starts = int(mask[0].sum()) + int((mask[1:] & (1 - mask[:-1])).sum())
+    return float(mask.sum()) / max(1, starts)
+
+
+def _disc(radius: int) -> np.ndarray:
+    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+
+
+def snap_print(ink: np.ndarray, printed: np.ndarray, reach: int) -> np.ndarray:
+    """The print shifted by up to `reach` pixels to where it best lies on the page's ink.
+
+    Registration is right to a pixel or two over the page; this takes out
+    what is left locally, so the print can be erased with a thin margin.
+    """
+    inner = printed[reach:-reach, reach:-reach].astype(np.float32)
+    if reach < 1 or inner.sum() < 10 or min(inner.shape) < 4:
+        return printed
+    score = cv2.matchTemplate(ink.astype(np.float32), inner, cv2.TM_CCORR)
+    dy, dx = np.unravel_index(int(score.argmax()), score.shape)
+    shift = np.float32([[1, 0, dx - reach], [0, 1, dy - reach]])
+    return cv2.warpAffine(printed.astype(np.uint8), shift, printed.shape[::-1], flags=cv2.INTER_NEAREST)
