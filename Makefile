@@ -76,6 +76,7 @@ data: install-dev
 	$(PY) -m ml.data
 
 train: data
+	@scripts/system-deps.sh --train
 	$(PY) -m ml.train
 	$(PY) -m ml.train_lines --init-from ml/artifacts/lines.tflite --epochs 4 --learning-rate 1e-3
 	$(PY) -m ml.calibrate
