@@ -251,6 +251,9 @@ def export(model, args, mnist, history: list, seconds: float | None) -> dict:
         "file": MODEL_FILE,
         "file_sha256": _sha256(model_path),
         "data": _data_text(args),
+        "data_rule": "train on MNIST's 60k training digits, augmentation computed from them, "
+        "procedurally drawn strokes and the allowed handwriting fonts only (DEVELOPERS.md); "
+        "MNIST's 10k test digits are for evaluation only",
         "data_sha256": mnist.checksum(),
         "parameters": int(model.count_params()),
         "epochs": len(history),
