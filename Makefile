@@ -75,8 +75,13 @@ test: install-dev lint services data
 data: install-dev
 	$(PY) -m ml.data
 
+# The digit model: from scratch on MNIST (+ composed crops), then a fine-tune with the allowed
+# handwriting fonts and drawn continental digits (ml.fonts; DEVELOPERS.md), as shipped.
 train: data
-	$(PY) -m ml.train
+	@scripts/system-deps.sh --train
+	$(PY) -m ml.train --out var/train/base
+	$(PY) -m ml.train --init-from var/train/base/digits.tflite --fonts all --epochs 2 \
+		--learning-rate 3e-4 --checkpoint var/train/fonts.keras
 	$(PY) -m ml.train_lines --init-from ml/artifacts/lines.tflite --epochs 4 --learning-rate 1e-3
 	$(PY) -m ml.calibrate
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 import keras
+import numpy as np
 import tensorflow as tf
 from keras import layers
 
@@ -37,6 +38,72 @@ def build_model(width: int = 32, dropout: float = 0.4, classes: int = 11) -> ker
     x = layers.Dropout(dropout)(x)
     outputs = layers.Dense(classes, activation="softmax", name="probabilities")(x)
     return keras.Model(inputs, outputs, name="digitsight_cnn")
+
+
+def warm_start(model: keras.Model, tflite_path, sample: np.ndarray) -> None:
+    """Load a shipped digits.tflite's weights into `model` (built by build_model).
+
+    The export folded each batch normalisation into its convolution: kernel
+    K' and bias b'. The kernel goes back into the convolution; the
+    normalisation gets the statistics of K' * x on `sample` (training digits),
+    with scale and offset chosen so that it still adds exactly b'. So the
+    model starts as the shipped one in inference *and* close to it in
+    training mode, where batch statistics replace the moving ones.
+    """
+    from ai_edge_litert.interpreter import Interpreter
+
+    interpreter = Interpreter(model_path=str(tflite_path))
+    tensors = {d["name"]: d for d in interpreter.get_tensor_details()}
+    convs = [layer for layer in model.layers if isinstance(layer, layers.Conv2D)]
+    norms = [layer for layer in model.layers if isinstance(layer, layers.BatchNormalization)]
+    names = sorted({_conv_name(n) for n in tensors if n.endswith("/convolution")}, key=_conv_order)
+    if len(names) != len(convs):
+        raise ValueError(f"{tflite_path}: {len(names)} convolutions, the model has {len(convs)}")
+    biases = {}
+    for conv, norm, name in zip(convs, norms, names, strict=True):
+        kernel = interpreter.get_tensor(tensors[f"{_prefix(tensors)}/{name}/convolution"]["index"])
+        conv.set_weights([np.transpose(kernel, (1, 2, 3, 0))])  # LiteRT OHWI -> Keras HWIO
+        biases[norm.name] = _folded_bias(interpreter, tensors, name)
+    dense = next(layer for layer in model.layers if isinstance(layer, layers.Dense))
+    matmul = [n for n in tensors if n.endswith("/MatMul") and len(tensors[n]["shape"]) == 2]
+    bias = [n for n in tensors if n.endswith("/BiasAdd") and len(tensors[n]["shape"]) == 1]
+    weights = interpreter.get_tensor(tensors[matmul[0]]["index"])
+    dense.set_weights([weights.T, interpreter.get_tensor(tensors[bias[0]]["index"])])
+    _fit_norms(model, convs, norms, biases, sample)
+
+
+def _prefix(tensors: dict) -> str:
+    return next(iter(n for n in tensors if n.endswith("/convolution"))).split("/")[0]
+
+
+def _conv_name(tensor_name: str) -> str:
+    return tensor_name.split(";")[0].split("/")[-2]
+
+
+def _conv_order(name: str) -> int:
+    """The export renames conv2d, conv2d_1, conv2d_2 ... to conv2d_1, conv2d_1_2, conv2d_2_1 ..."""
+    parts = name.split("_")[1:]
+    return 0 if len(parts) == 1 else int(parts[0])
+
+
+def _folded_bias(interpreter, tensors: dict, conv: str) -> np.ndarray:
+    for name, detail in tensors.items():
+        if len(detail["shape"]) == 1 and "batchnorm/add_1" in name and f"/{conv}/convolution" in name:
+            return interpreter.get_tensor(detail["index"])
+    raise ValueError(f"no folded bias for {conv}")
+
+
+def _fit_norms(model, convs, norms, biases: dict, sample: np.ndarray) -> None:
+    eps = [norm.epsilon for norm in norms]
+    for norm, e in zip(norms, eps, strict=True):  # first an exact "add b'" with unit statistics
+        channels = norm.get_weights()[0].shape[0]
+        norm.set_weights([np.ones(channels), biases[norm.name], np.zeros(channels), np.full(channels, 1 - e)])
+    probe = keras.Model(model.inputs, [conv.output for conv in convs])
+    x = (sample.astype(np.float32) / 255.0)[..., None] if sample.dtype == np.uint8 else sample
+    outputs = probe.predict(x, batch_size=256, verbose=0)
+    for norm, e, z in zip(norms, eps, outputs, strict=True):
+        mean, var = z.mean(axis=(0, 1, 2)), z.var(axis=(0, 1, 2))
+        norm.set_weights([np.sqrt(var + e), biases[norm.name] + mean, mean, var])
 
 
 def _conv(x, filters: int, size: int, strides: int = 1, padding: str = "valid"):

@@ -1,10 +1,14 @@
 """Train the digit CNN on MNIST's 60k training digits and export it to LiteRT.
 
-    python -m ml.train            # reproduces the shipped model (ml/artifacts/)
+    python -m ml.train            # the from-scratch recipe (29 min on 2 idle cores)
     python -m ml.train --quick    # small subset, seconds; for tests
+    python -m ml.train --init-from ml/artifacts/digits.tflite --fonts all --epochs 3 \
+        --learning-rate 3e-4          # a fine-tune with the allowed handwriting fonts (ml.fonts)
 
 Only the training split is used for fitting (DEVELOPERS.md's training-data
-rule); the test split is touched once, after training, to report accuracy.
+rule), with digits rendered from the allowed handwriting fonts and drawn
+continental variants (`--fonts`, `--drawn`; ml.fonts) where asked for; the test
+split is touched once, after training, to report accuracy.
 Checkpoints after every epoch let an interrupted run resume (--resume).
 """
 
@@ -49,6 +53,20 @@ def parse_args(argv=None) -> argparse.Namespace:
         default=COMPOSED_LINES,
         help="numbers composed from training digits for the 'not one digit' class (ml.compose)",
     )
+    parser.add_argument(
+        "--fonts",
+        default=None,
+        help="mix in renders of these allowed handwriting fonts: 'all' or packages/files, "
+        "comma-separated (ml.fonts); default none",
+    )
+    parser.add_argument("--font-renders", type=int, default=300, help="renders per font and digit")
+    parser.add_argument(
+        "--drawn", type=int, default=None, help="drawn continental 1/7/4, each (default 2000 with --fonts)"
+    )
+    parser.add_argument("--font-weight", type=float, default=0.5, help="loss weight of font and drawn digits")
+    parser.add_argument(
+        "--init-from", type=Path, default=None, help="start from a digits.tflite's weights (fine-tune)"
+    )
     parser.add_argument("--out", type=Path, default=None, help=f"default {DEFAULT_MODEL_DIR}")
     parser.add_argument("--checkpoint", type=Path, default=None, help="default var/train/checkpoint.keras")
     parser.add_argument("--resume", action="store_true", help="continue from --checkpoint")
@@ -59,6 +77,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     work = Path("var/train/quick" if args.quick else "var/train")
     args.out = args.out or (work if args.quick else DEFAULT_MODEL_DIR)
     args.checkpoint = args.checkpoint or work / "checkpoint.keras"
+    if args.drawn is None:
+        args.drawn = 2000 if args.fonts else 0
+    args.init_text = _init_text(args.init_from)  # before an export can overwrite that file
     return args
 
 
@@ -66,7 +87,8 @@ def main(argv=None) -> dict:
     args = parse_args(argv)
     if args.quick:
         # Small enough for a test on 2 cores, big enough to be far above chance.
-        args.epochs, args.width, args.batch_size = min(args.epochs, 3), 8, 64
+        args.epochs, args.batch_size = min(args.epochs, 3), 64
+        args.width = args.width if args.init_from else 8  # a warm start keeps the shipped width
         args.composed_lines = min(args.composed_lines, QUICK_LINES)
     import keras
     import tensorflow as tf
@@ -93,18 +115,37 @@ def main(argv=None) -> dict:
 
 def _training_set(args, mnist) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """MNIST's training digits plus crops our segmenter cut from numbers composed of them,
-    and each sample's loss weight (--mnist-weight for the MNIST digits)."""
+    font renders and drawn variants, and each sample's loss weight (--mnist-weight for
+    the MNIST digits, --font-weight for the fonts' and drawn ones)."""
     from ml import compose
 
     x, y = mnist.x_train, mnist.y_train
     if args.quick:
         x, y = x[:QUICK_SAMPLES], y[:QUICK_SAMPLES]
-    weights = np.full(len(x), args.mnist_weight, np.float32)
+    parts = [(x, y, args.mnist_weight)]
     if args.composed_lines:
-        cx, cy = compose.load(args.composed_lines)
-        x, y = np.concatenate([x, cx]), np.concatenate([y, cy])
-        weights = np.concatenate([weights, np.ones(len(cx), np.float32)])
+        parts.append((*compose.load(args.composed_lines), 1.0))
+    parts += [(fx, fy, args.font_weight) for fx, fy in _font_digits(args)]
+    weights = np.concatenate([np.full(len(px), w, np.float32) for px, _, w in parts])
+    x = np.concatenate([px for px, _, _ in parts])
+    y = np.concatenate([py.astype(np.uint8) for _, py, _ in parts])
     return _prepare(x), y, weights
+
+
+def _font_digits(args) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Renders of the chosen allowed fonts (cached) and drawn variants, training seeds only."""
+    from ml import fonts
+
+    sets = []
+    if args.fonts:
+        chosen = fonts.select(args.fonts)
+        if not chosen:
+            raise SystemExit("--fonts: no allowed font is installed (scripts/system-deps.sh --train)")
+        args.font_names = [f.path.name for f in chosen]
+        sets.append(fonts.cached_renders(chosen, args.font_renders, fonts.TRAIN_SEED)[:2])
+    if args.drawn:
+        sets.append(fonts.drawn(args.drawn, fonts.TRAIN_SEED)[:2])
+    return sets
 
 
 def _prepare(images: np.ndarray) -> np.ndarray:
@@ -137,6 +178,10 @@ def _model_and_state(args, n_train: int):
         return model, len(history), history
     classes = 11 if args.composed_lines else 10
     model = build_model(width=args.width, dropout=0.1 if args.quick else 0.4, classes=classes)
+    if args.init_from:
+        from ml.model import warm_start
+
+        warm_start(model, args.init_from, mnist_data.load().x_train[:2048])
     if args.quick:
         _fast_batchnorm(model)
     _compile(model, args, steps_per_epoch)
@@ -205,7 +250,10 @@ def export(model, args, mnist, history: list, seconds: float | None) -> dict:
         "framework": "keras " + __import__("keras").__version__ + " -> LiteRT",
         "file": MODEL_FILE,
         "file_sha256": _sha256(model_path),
-        "data": "MNIST (60,000 training digits; 10,000 test digits for evaluation only)",
+        "data": _data_text(args),
+        "data_rule": "train on MNIST's 60k training digits, augmentation computed from them, "
+        "procedurally drawn strokes and the allowed handwriting fonts only (DEVELOPERS.md); "
+        "MNIST's 10k test digits are for evaluation only",
         "data_sha256": mnist.checksum(),
         "parameters": int(model.count_params()),
         "epochs": len(history),
@@ -224,12 +272,38 @@ def export(model, args, mnist, history: list, seconds: float | None) -> dict:
         "test_errors": int((predicted != mnist.y_test).sum()),
         "per_class_accuracy": per_class,
         "quick": bool(args.quick),
+        "init_from": args.init_text,
+        "fonts": getattr(args, "font_names", []),
+        "font_renders": args.font_renders if args.fonts else 0,
+        "drawn_per_variant": args.drawn,
+        "font_weight": args.font_weight if (args.fonts or args.drawn) else None,
     }
     (args.out / CARD_FILE).write_text(json.dumps(card, indent=2) + "\n")
     (args.out / HISTORY_FILE).write_text(json.dumps(history, indent=1) + "\n")
     print(f"test accuracy {card['test_accuracy']:.4f} ({card['test_errors']} errors)")
     print(f"wrote {model_path} ({model_path.stat().st_size // 1024} KiB) and {CARD_FILE}")
     return card
+
+
+def _data_text(args) -> str:
+    text = "MNIST (60,000 training digits; 10,000 test digits for evaluation only)"
+    if getattr(args, "font_names", None):
+        text += (
+            f"; {args.font_renders} distorted renders per digit of each allowed handwriting font "
+            "(Debian packages listed in DEVELOPERS.md; ml.fonts)"
+        )
+    if args.drawn:
+        text += f"; {args.drawn} drawn continental 1s, 7s and 4s each (pen strokes, ml.fonts)"
+    return text
+
+
+def _init_text(path: Path | None) -> str | None:
+    """The starting model: its file name and the sha256 its card records, if any."""
+    if path is None:
+        return None
+    card = Path(path).parent / CARD_FILE
+    sha = json.loads(card.read_text()).get("file_sha256") if card.exists() else _sha256(Path(path))
+    return f"{Path(path).name} sha256 {sha}"
 
 
 def _export_litert(model, path: Path) -> None:

@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
 # Debian packages the app needs beyond Python: espeak-ng (offline speech) and,
-# for the browser tests, Chromium. Installs only what is missing.
+# for the browser tests (--test), Chromium; for training (--train), the allowed
+# handwriting fonts. Installs only what is missing.
 set -euo pipefail
 want=(espeak-ng)
 # Print fonts for the worksheet benchmark's generated pages (ml.worksheets_synth).
 [ "${1:-}" = "--test" ] && want+=(chromium chromium-driver fonts-liberation fonts-freefont-ttf)
+# Training only (`make train`, ml.fonts): the handwriting fonts the training-data rule
+# allows, and ONLY these (DEVELOPERS.md). Tests and CI never need them.
+[ "${1:-}" = "--train" ] && want+=(
+  fonts-ecolier-court fonts-ecolier-lignes-court fonts-cabinsketch fonts-leckerli-one
+  fonts-havana fonts-joscelyn fonts-yusei-magic fonts-kiloji
+)
 missing=()
 for pkg in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
