@@ -154,10 +154,10 @@ def read_areas(reader, page: np.ndarray, homography: np.ndarray, printed: np.nda
     `printed` is the template's print_mask in the same frame.
     """
     cuts = [_area(page, homography, printed, box) for box in boxes]
-    readings = reader.read_blob_sets([blobs for blobs, _ in cuts])
+    readings = reader.read_blob_sets([(blobs, *page) for blobs, _, page in cuts])
     return [
         _answer(numbers, doubt, reader.review_threshold)
-        for (_, doubt), numbers in zip(cuts, readings, strict=True)
+        for (_, doubt, _), numbers in zip(cuts, readings, strict=True)
     ]
 
 
@@ -173,8 +173,9 @@ def _answer(numbers: list[dict], doubt: bool, threshold: float) -> dict:
     }
 
 
-def _area(page: np.ndarray, homography: np.ndarray, printed: np.ndarray, box) -> tuple[list, bool]:
-    """The blobs of handwriting inside one box, and whether anything left out looked like writing."""
+def _area(page: np.ndarray, homography: np.ndarray, printed: np.ndarray, box) -> tuple[list, bool, tuple]:
+    """The blobs of handwriting inside one box, whether anything left out looked like writing,
+    and the (mask, ink) they were found in (where a sign's small marks are looked for)."""
     x, y, w, h = box
     scale = float(np.clip(AREA_HEIGHT / h, 0.5, 3.0))
     pad_x, pad_y = SPILL_X * h, SPILL_Y * h
@@ -196,7 +197,7 @@ def _area(page: np.ndarray, homography: np.ndarray, printed: np.ndarray, box) ->
         for b in blobs
         if b not in kept and _centre_in(b, inside)
     )
-    return kept, doubt
+    return kept, doubt, (written, ink)
 
 
 def remove_print(mask: np.ndarray, printed: np.ndarray, scale: float) -> np.ndarray:
