@@ -60,13 +60,22 @@ def test_it_spells_a_reading_on_the_lattice_of_cuts():
     assert combine.cut_log_prob("100", plans, _score) == -math.inf  # no path has three runs
 
 
-def test_it_prefers_the_reading_both_models_support_and_doubts_a_close_call():
+def test_it_prefers_the_reading_both_models_support_and_is_less_sure_of_a_close_call():
     # The line model reads "10" clearly; the cuts read "0" (a merged pair) only a little better.
     frames = _frames([[0.02, 0.96, 0.02], [0.02, 0.02, 0.96], [0.96, 0.02, 0.02]])
     runs = {(0, 1): _crop([0.1, 0.9]), (1, 2): _crop([0.8, 0.2]), (0, 2): _crop([0.95, 0.0])}
     plans = [([0.0, 1.0, 0.0], runs, 20.0, 0.0)]
-    winner, share = combine.choose("0", "10", frames, plans, _score)
-    assert winner == "10" and share > 0.9
+    clear = combine.choose("0", "10", frames, plans, _score)
+    assert clear.text == "10" and clear.margin > 2
     even = _frames([[0.3, 0.4, 0.3], [0.3, 0.3, 0.4], [0.4, 0.3, 0.3]])
-    _, doubt = combine.choose("0", "10", even, plans, _score)
-    assert doubt < share
+    close = combine.choose("0", "10", even, plans, _score)
+    assert close.margin < clear.margin
+
+
+def test_it_keeps_the_cut_reading_when_the_line_model_barely_prefers_its_own():
+    # Same length, one digit differs: the line model prefers "11" a little, the crops say "10".
+    frames = _frames([[0.02, 0.96, 0.02], [0.02, 0.02, 0.96], [0.4, 0.58, 0.02]])
+    runs = {(0, 1): _crop([0.05, 0.95]), (1, 2): _crop([0.97, 0.03])}
+    plans = [([0.0, 1.0, 0.0], runs, 20.0, 0.0)]
+    choice = combine.choose("10", "11", frames, plans, _score)
+    assert choice.text == "10" and choice.lattice_gap > 0
