@@ -383,7 +383,10 @@ class Reader:
                 owner.append(k)
             heights.update(_heights(blobs))
         found = [[] for _ in areas]
-        for k, (digits, agreed) in zip(owner, self._read_groups(groups, pages, heights), strict=True):
+        # Answer areas weigh a disagreement as before (the more confident reading wins): the joint
+        # rule, chosen on photos, read 2-5 more answers wrong (flagged) on worksheet pages.
+        read = self._read_groups(groups, pages, heights, joint=False)
+        for k, (digits, agreed) in zip(owner, read, strict=True):
             if digits:
                 found[k].append(
                     {
@@ -395,12 +398,13 @@ class Reader:
                 )
         return found
 
-    def _read_groups(self, groups: list[tuple], pages: list[tuple], heights: dict) -> list[tuple]:
+    def _read_groups(self, groups: list[tuple], pages: list[tuple], heights: dict, joint=True) -> list[tuple]:
         """Every number (line key, blobs left to right) read with one batched call per model:
         per number (its digit dicts, whether the line model and the cuts agreed). `pages[k]`
         is the (mask, ink) the number's blobs were found in, where sign marks are looked for;
-        `heights` maps id(blob) to its line's digit height. A number read with the one before
-        it, across a decimal point, has no digits."""
+        `heights` maps id(blob) to its line's digit height; `joint`: disagreements are weighed by
+        both models (ml.combine). A number read with the one before it, across a decimal point,
+        has no digits."""
         readings = self._line_readings([group for _, group in groups])
         # A number the line model reads surely, one digit per blob, needs no cuts
         # and no digit classifier: the common clean case costs one batched call.
@@ -426,7 +430,8 @@ class Reader:
             else:
                 digits = sorted((c for b in group for c in chosen[id(b)][0]), key=lambda c: c["box"][0])
                 agreed = reading is None or reading[0] == "".join(str(c["digit"]) for c in digits)
-                digits = _reconcile(digits, reading, group, [chosen[id(b)][1] for b in group])
+                plans = [chosen[id(b)][1] for b in group] if joint else None
+                digits = _reconcile(digits, reading, group, plans)
             if sign is DOUBT:
                 digits = [{**c, "confidence": min(c["confidence"], DISAGREEMENT)} for c in digits]
             read.append((digits, agreed))
