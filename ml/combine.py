@@ -10,9 +10,9 @@ Where they disagree, each reading is scored by *both* models:
   scored for the digit the text puts there, with the same shape prior as the
   best path), so the line model's reading is scored on the digits' own crops.
 
-The reading with the higher sum wins, and the share of the two readings'
-joint probability it holds is its confidence: two models that each prefer a
-different reading by a little give a doubtful number, not a confident one.
+The reading with the higher sum wins (LINE_BIAS and LATTICE_CLIP tilt it),
+and how far it wins by is its margin: ml.reader flags a disagreement unless
+the margin is clear and the winner is sure of every digit.
 """
 
 from __future__ import annotations
