@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import math
 import os
 import time
 from pathlib import Path
@@ -37,7 +38,22 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=None)
     parser.add_argument("--numbers", action="store_true", help="run only the synthetic number benchmark")
-    parser.add_argument("--numbers-per-condition", type=int, default=150)
+    parser.add_argument(
+        "--numbers-per-condition",
+        "--per-condition",
+        type=int,
+        default=150,
+        help="photos per condition (at 150 one error is 0.7 points; use 400+ to compare figures)",
+    )
+    parser.add_argument(
+        "--conditions",
+        default="",
+        help="with --numbers: comma-separated conditions to read (the others are drawn, not read,"
+        " so each photo is the same as in a full run)",
+    )
+    parser.add_argument(
+        "--show-errors", action="store_true", help="with --numbers: print every misread number"
+    )
     parser.add_argument("--worksheets", action="store_true", help="run only the worksheet benchmark")
     parser.add_argument(
         "--worksheet-pages", type=int, default=40, help="worksheets (each scanned and photographed)"
@@ -94,8 +110,11 @@ def main(argv=None) -> dict:
         (reports_dir() / "worksheets.json").write_text(json.dumps(result, indent=1) + "\n")
         return result
     if args.numbers:
-        result = number_benchmark(Reader(model_path), args.numbers_per_condition, args.seed, pool)
+        only = tuple(c for c in args.conditions.split(",") if c)
+        result = number_benchmark(Reader(model_path), args.numbers_per_condition, args.seed, pool, only=only)
         _print_numbers(result)
+        if args.show_errors:
+            _print_errors(result)
         if args.sweep:
             _print_sweep(result)
         return result
@@ -173,7 +192,7 @@ def baselines(mnist) -> list[dict]:
 
 
 def number_benchmark(
-    reader: Reader, per_condition: int, seed: int = 2024, pool=None, extra: bool = True
+    reader: Reader, per_condition: int, seed: int = 2024, pool=None, extra: bool = True, only=()
 ) -> dict:
     """Whole-number exact-match accuracy on synthetic photos, per condition, with the
     review figures: silent errors (wrong and not flagged) and the share flagged.
@@ -181,23 +200,36 @@ def number_benchmark(
     The photos are made of MNIST test digits unless `pool` gives others. `extra`
     adds ml.conditions' raw digits, inverted and padded digits, math answers and
     chalkboards after ml.synth's photo conditions (whose figures stay as they were).
+    `only` reads just those conditions; the others' photos are still drawn, so
+    every photo read is the one a full run reads.
     """
     from ml import conditions, synth
 
     rng = np.random.default_rng(seed)
-    by_condition, times, totals, read = {}, [], _Tally(), []
+    by_condition, times, totals, read, errors = {}, [], _Tally(), [], []
     names = synth.CONDITIONS + (conditions.EXTRA_CONDITIONS if extra else ())
+    unknown = set(only) - set(names)
+    if unknown:
+        raise ValueError(f"unknown conditions {sorted(unknown)}; choose from {', '.join(names)}")
     for condition in names:
         tally = _Tally()
         make = synth.make_sample if condition in synth.CONDITIONS else conditions.make_sample
-        for _ in range(per_condition):
+        for k in range(per_condition):
             sample = make(rng, condition, pool)
+            if only and condition not in only:
+                continue
             result = reader.read(sample.image)
             times.append(result["elapsed_ms"])
             tally.add(result, sample.labels, reader.review_threshold)
             read.append((result, sample.labels))
-        by_condition[condition] = tally.row()
-        totals.merge(tally)
+            predicted = [n["number"] for n in result["numbers"]]
+            if _matches(predicted, sample.labels) < len(sample.labels):
+                errors.append(
+                    {"condition": condition, "index": k, "truth": sample.labels, "read": _brief(result)}
+                )
+        if not only or condition in only:
+            by_condition[condition] = tally.row()
+            totals.merge(tally)
     return {
         **{"overall": totals.row()["accuracy"]},
         "numbers": totals.total,
@@ -209,7 +241,29 @@ def number_benchmark(
         "median_ms_per_photo": float(np.median(times)),
         "seed": seed,
         "sweep": _sweep(read),
+        "errors": errors,
     }
+
+
+def _brief(result: dict) -> list[list]:
+    """A reading's numbers with their lowest digit confidence: what a misread shows."""
+    return [[n["number"], round(min(d["confidence"] for d in n["digits"]), 3)] for n in result["numbers"]]
+
+
+def _print_errors(numbers: dict) -> None:
+    print("\n  misread numbers (condition, photo, truth -> read [number, lowest digit confidence]):")
+    for e in numbers["errors"]:
+        print(f"  {e['condition']:16s} {e['index']:4d} {' '.join(e['truth'])} -> {e['read']}")
+
+
+def margin(rate: float, n: int) -> float:
+    """Half the 95% Wilson interval of a rate measured on n numbers: a figure's uncertainty."""
+    if n <= 0:
+        return 0.0
+    z = 1.96
+    centre = (rate + z * z / (2 * n)) / (1 + z * z / n)
+    spread = z * math.sqrt(rate * (1 - rate) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return float(max(centre + spread - rate, rate - (centre - spread)))
 
 
 SWEEP = (0.5, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98)
@@ -351,12 +405,13 @@ def _print_report(report: dict) -> None:
 def _print_numbers(numbers: dict) -> None:
     print(f"\nsynthetic numbers (exact match), median {numbers['median_ms_per_photo']:.1f} ms/photo")
     print(f"  review threshold {numbers.get('review_threshold', '-')}: silent = wrong and not flagged")
-    print(f"  {'condition':16s} {'exact':>6s} {'silent':>7s} {'flagged':>8s} {'flag/ok':>8s}")
+    print(f"  {'condition':16s} {'exact':>6s} {'+-95%':>6s} {'silent':>7s} {'flagged':>8s} {'flag/ok':>8s}")
     overall = {**numbers, "accuracy": numbers["overall"]}
     for condition, row in [*numbers["by_condition"].items(), ("overall", overall)]:
         print(
-            f"  {condition:16s} {row['accuracy']:6.3f} {row.get('silent_errors', 0):7.3f} "
-            f"{row.get('flagged', 0):8.3f} {row.get('flagged_correct', 0):8.3f}  ({row['numbers']} numbers)"
+            f"  {condition:16s} {row['accuracy']:6.3f} {margin(row['accuracy'], row['numbers']):6.3f} "
+            f"{row.get('silent_errors', 0):7.3f} {row.get('flagged', 0):8.3f} "
+            f"{row.get('flagged_correct', 0):8.3f}  ({row['numbers']} numbers)"
         )
 
 

@@ -50,6 +50,10 @@ DISAGREEMENT = 0.5  # the most a digit is trusted when the line model and the cu
 # (training digits) such readings were right 68 times in 69: capping them flagged more than
 # half of the correct numbers the two models disagree on (most of them touching digits).
 DISAGREEMENT_SURE = 0.99
+# Where both models' evidence is weighed (ml.combine), the winner also needs this margin (in
+# log-odds) to go unflagged: on tuning photos, of 373 such disagreements, a margin of 0 left 5
+# wrong readings unflagged and 4 left 1, for 25 more right readings flagged (of 304).
+JOINT_SURE = 4.0
 # A blob read whole scoring above this keeps that reading: a split into two or
 # more digits pays DIGIT_COST for each, so it always scores less.
 SURE_WHOLE = -2 * DIGIT_COST
@@ -138,8 +142,9 @@ class LineReader:
         # A digits-only model (before ml.signs) has no signs to read: no marks join its strips.
         self.reads_signs = "-" in card_value(self.path, card, "vocabulary", "")
 
-    def read(self, strips: list[np.ndarray]) -> list[tuple[str, list]]:
-        """(32, W) uint8 strips -> per strip (text, [(digit, confidence, column), ...])."""
+    def read(self, strips: list[np.ndarray], frames: bool = False) -> list[tuple]:
+        """(32, W) uint8 strips -> per strip (text, [(digit, confidence, column), ...]),
+        and with `frames` also the strip's (T, classes) probabilities."""
         if not strips:
             return []
         width = max(s.shape[1] for s in strips)
@@ -153,12 +158,13 @@ class LineReader:
                 self._shape = x.shape
             self._interpreter.set_tensor(self._input, x)
             self._interpreter.invoke()
-            frames = tempered(self._interpreter.get_tensor(self._output), self.temperature)
-        scale = width / frames.shape[1]
+            rows = tempered(self._interpreter.get_tensor(self._output), self.temperature)
+        scale = width / rows.shape[1]
         read = []
-        for row in frames:
+        for row in rows:
             digits = [(VOCAB[d], p, (f + 0.5) * scale) for d, p, f in decode_ctc(row)]
-            read.append(("".join(d for d, _, _ in digits), digits))
+            text = "".join(d for d, _, _ in digits)
+            read.append((text, digits, row) if frames else (text, digits))
         return read
 
 
@@ -387,66 +393,37 @@ class Reader:
         if not blobs:
             return []
         to_original = _box_mapper(affine, width / ink.shape[1], height / ink.shape[0], width, height)
-        heights = dict(zip(map(id, blobs), segment.line_heights(blobs), strict=True))
         groups = _groups(blobs)
-        readings = self._line_readings([group for _, group in groups])
-        # A number the line model reads surely, one digit per blob, needs no cuts
-        # and no digit classifier: the common clean case costs one batched call.
-        sure = [_sure(reading, group) for (_, group), reading in zip(groups, readings, strict=True)]
-        sure = self._confirm_lone_digits([g for _, g in groups], readings, sure)
-        signed = self._sign_readings(groups, mask, ink)
-        unsure = [
-            b
-            for (_, group), ok, sign in zip(groups, sure, signed, strict=True)
-            if not ok and sign in (None, DOUBT)
-            for b in group
+        read = self._read_groups(groups, [(mask, ink)] * len(groups), _heights(blobs))
+        numbers = [
+            (line_no, digits) for (line_no, _), (digits, _) in zip(groups, read, strict=True) if digits
         ]
-        chosen = self._cut_readings(unsure, [heights[id(b)] for b in unsure])
-        numbers = []
-        for (line_no, group), reading, ok, sign in zip(groups, readings, sure, signed, strict=True):
-            if sign is SKIP:
-                continue  # read with the number before it, across a decimal point
-            if sign is not None and sign is not DOUBT:
-                digits = _signed_digits(*sign)
-            elif ok:
-                digits = [_blob_digit(b, d, p) for b, (d, p, _) in zip(group, reading[1], strict=True)]
-            else:
-                digits = sorted((c for b in group for c in chosen[id(b)]), key=lambda c: c["box"][0])
-                digits = _reconcile(digits, reading, group)
-            if sign is DOUBT:
-                digits = [{**c, "confidence": min(c["confidence"], DISAGREEMENT)} for c in digits]
-            if digits:
-                numbers.append((line_no, digits))
         lines = {line_no: k for k, line_no in enumerate(sorted({n[0] for n in numbers}))}
         return [_number(digits, lines[line_no], to_original) for line_no, digits in numbers]
 
-    def read_blob_sets(self, blob_sets: list[list]) -> list[list[dict]]:
+    def read_blob_sets(self, areas: list[tuple]) -> list[list[dict]]:
         """Read several crops' blobs (ml.segment.find_blobs) with one batched call per model.
 
-        For each set, its numbers in reading order: {"number", "confidence", "digits"}, each
-        digit {"digit", "confidence", "box"} in that crop's pixels. Used by ml.worksheet to
-        read every answer area of a page at once; plain reading is unchanged.
+        `areas`: per crop (blobs, mask, ink), the mask and ink its blobs were found in
+        (where a sign's small marks are looked for). For each, its numbers in reading
+        order: {"number", "confidence", "digits", "agreed"}, each digit {"digit",
+        "confidence", "box"} in that crop's pixels. Used by ml.worksheet to read every
+        answer area of a page at once; read exactly as a photo's numbers are.
         """
-        from ml import segment
-
-        groups = [(k, group) for k, blobs in enumerate(blob_sets) if blobs for _, group in _groups(blobs)]
-        readings = self._line_readings([group for _, group in groups])
-        sure = [_sure(reading, group) for (_, group), reading in zip(groups, readings, strict=True)]
-        unsure = [b for (_, group), ok in zip(groups, sure, strict=True) if not ok for b in group]
-        heights = {}
-        for blobs in blob_sets:
-            heights.update(zip(map(id, blobs), segment.line_heights(blobs) if blobs else [], strict=True))
-        chosen = self._cut_readings(unsure, [heights[id(b)] for b in unsure])
-        found = [[] for _ in blob_sets]
-        for (k, group), reading, ok in zip(groups, readings, sure, strict=True):
-            agreed = True
-            if ok:
-                digits = [_blob_digit(b, d, p) for b, (d, p, _) in zip(group, reading[1], strict=True)]
-            else:
-                digits = sorted((c for b in group for c in chosen[id(b)]), key=lambda c: c["box"][0])
-                cut = "".join(str(c["digit"]) for c in digits)
-                agreed = reading is None or reading[0] == cut
-                digits = _reconcile(digits, reading, group)
+        groups, pages, heights, owner = [], [], {}, []
+        for k, (blobs, mask, ink) in enumerate(areas):
+            if not blobs:
+                continue
+            for line_no, group in _groups(blobs):
+                groups.append(((k, line_no), group))  # lines of different crops never join
+                pages.append((mask, ink))
+                owner.append(k)
+            heights.update(_heights(blobs))
+        found = [[] for _ in areas]
+        # Answer areas weigh a disagreement as before (the more confident reading wins): the joint
+        # rule, chosen on photos, read 2-5 more answers wrong (flagged) on worksheet pages.
+        read = self._read_groups(groups, pages, heights, joint=False)
+        for k, (digits, agreed) in zip(owner, read, strict=True):
             if digits:
                 found[k].append(
                     {
@@ -458,11 +435,50 @@ class Reader:
                 )
         return found
 
-    def _sign_readings(self, groups, mask, ink) -> list:
+    def _read_groups(self, groups: list[tuple], pages: list[tuple], heights: dict, joint=True) -> list[tuple]:
+        """Every number (line key, blobs left to right) read with one batched call per model:
+        per number (its digit dicts, whether the line model and the cuts agreed). `pages[k]`
+        is the (mask, ink) the number's blobs were found in, where sign marks are looked for;
+        `heights` maps id(blob) to its line's digit height; `joint`: disagreements are weighed by
+        both models (ml.combine). A number read with the one before it, across a decimal point,
+        has no digits."""
+        readings = self._line_readings([group for _, group in groups])
+        # A number the line model reads surely, one digit per blob, needs no cuts
+        # and no digit classifier: the common clean case costs one batched call.
+        sure = [_sure(reading, group) for (_, group), reading in zip(groups, readings, strict=True)]
+        sure = self._confirm_lone_digits([g for _, g in groups], readings, sure)
+        signed = self._sign_readings(groups, pages)
+        unsure = [
+            b
+            for (_, group), ok, sign in zip(groups, sure, signed, strict=True)
+            if not ok and sign in (None, DOUBT)
+            for b in group
+        ]
+        chosen = self._cut_readings(unsure, [heights[id(b)] for b in unsure])
+        read = []
+        for (_, group), reading, ok, sign in zip(groups, readings, sure, signed, strict=True):
+            agreed = True
+            if sign is SKIP:
+                digits = []  # read with the number before it, across a decimal point
+            elif sign is not None and sign is not DOUBT:
+                digits = _signed_digits(*sign)
+            elif ok:
+                digits = [_blob_digit(b, d, p) for b, (d, p, _) in zip(group, reading[1], strict=True)]
+            else:
+                digits = sorted((c for b in group for c in chosen[id(b)][0]), key=lambda c: c["box"][0])
+                agreed = reading is None or reading[0] == "".join(str(c["digit"]) for c in digits)
+                plans = [chosen[id(b)][1] for b in group] if joint else None
+                digits = _reconcile(digits, reading, group, plans)
+            if sign is DOUBT:
+                digits = [{**c, "confidence": min(c["confidence"], DISAGREEMENT)} for c in digits]
+            read.append((digits, agreed))
+        return read
+
+    def _sign_readings(self, groups, pages) -> list:
         """(blobs with their sign marks, reading) for each number the sign model reads with a
         plausible sign (ml.signs.plausible), else None; one batched call for the page. Two
         numbers of a line with a decimal point between them are tried as one: the second
-        one's entry is then SKIP."""
+        one's entry is then SKIP. `pages[k]` is number k's (mask, ink)."""
         from ml import segment, signs
 
         if self.sign_reader is None:
@@ -471,10 +487,10 @@ class Reader:
             [k, k + 1]
             for k in range(len(groups) - 1)
             if groups[k][0] == groups[k + 1][0]
-            and signs.point_between(groups[k][1], groups[k + 1][1], mask, ink)
+            and signs.point_between(groups[k][1], groups[k + 1][1], *pages[k])
         ] + [[k] for k in range(len(groups))]
         marked = [
-            signs.with_marks(sorted((b for k in ks for b in groups[k][1]), key=lambda b: b.x), mask, ink)
+            signs.with_marks(sorted((b for k in ks for b in groups[k][1]), key=lambda b: b.x), *pages[ks[0]])
             for ks in candidates
         ]
         strips = [segment.number_strip(full) for full in marked]
@@ -502,8 +518,11 @@ class Reader:
         if self.line_reader is None:
             return [None] * len(groups)
         strips = [segment.number_strip(group) for group in groups]
-        readings = self.line_reader.read([strip for strip, _ in strips])
-        return [(text, found, scale) for (_, scale), (text, found) in zip(strips, readings, strict=True)]
+        readings = self.line_reader.read([strip for strip, _ in strips], frames=True)
+        return [
+            (text, found, scale, rows)
+            for (_, scale), (text, found, rows) in zip(strips, readings, strict=True)
+        ]
 
     def _confirm_lone_digits(self, groups: list[list], readings: list, sure: list[bool]) -> list[bool]:
         """A lone digit the line model reads surely is also read by the digit classifier (one
@@ -520,12 +539,16 @@ class Reader:
                 confirmed[k] = False
         return confirmed
 
-    def _cut_readings(self, blobs: list, heights: list[float]) -> dict[int, list[dict]]:
-        """{id(blob): its digit crops}: each blob cut and read by the digit classifier."""
+    def _cut_readings(self, blobs: list, heights: list[float]) -> dict[int, tuple[list[dict], tuple]]:
+        """{id(blob): (its digit crops, its lattice (severed, runs, ref_h, cut cost))}: each blob
+        cut and read by the digit classifier."""
         plans = self._plan(blobs, heights)
         if not any(crop is not None for _, runs in plans.values() for crop in runs.values()):
-            return {id(blob): [] for blob in blobs}  # only specks too small to be digits
-        return {id(blob): _best(*plans[k], heights[k]) for k, blob in enumerate(blobs)}
+            return {id(blob): ([], ([0.0], {}, heights[k], CUT_COST)) for k, blob in enumerate(blobs)}
+        return {
+            id(blob): (_best(*plans[k], heights[k]), (*plans[k], heights[k], CUT_COST))
+            for k, blob in enumerate(blobs)
+        }
 
     def _plan(self, blobs, heights: list[float]) -> dict[int, tuple[list[float], dict]]:
         """Every blob's segmentation lattice, {(i, j): classified digit crop}, for the runs between its cuts.
@@ -571,7 +594,7 @@ class Reader:
                 crop["image"] = segment.to_mnist(*crop.pop("piece"))
         probabilities = self.classifier.predict(np.stack([c["image"] for c in crops]))
         for crop, p in zip(crops, probabilities, strict=True):
-            crop["digit"], crop["confidence"] = int(p.argmax()), float(p.max())
+            crop["digit"], crop["confidence"], crop["probs"] = int(p.argmax()), float(p.max()), p
 
 
 def _lattice(blob, ref_h: float, whole: dict | None) -> tuple[list[float], dict]:
@@ -617,6 +640,11 @@ def _run_score(crop: dict, ref_h: float) -> float:
     if tall < SHORT_DIGIT:
         score -= SHORT_PENALTY * (SHORT_DIGIT - tall)
     return score
+
+
+def _digit_score(crop: dict, digit: int, ref_h: float) -> float:
+    """_run_score of a run read as a given digit (ml.combine spells a reading on the lattice)."""
+    return _run_score({**crop, "confidence": float(crop["probs"][digit])}, ref_h)
 
 
 def _score_or_bound(crop: dict | None, ref_h: float) -> float:
@@ -707,6 +735,13 @@ def _best(severed: list[float], runs: dict, ref_h: float) -> list[dict]:
     return digits[::-1]
 
 
+def _heights(blobs) -> dict[int, float]:
+    """id(blob) -> its line's digit height."""
+    from ml import segment
+
+    return dict(zip(map(id, blobs), segment.line_heights(blobs), strict=True))
+
+
 def _groups(blobs) -> list[tuple[int, list]]:
     """(line number, the number's blobs left to right) for every number, in reading order."""
     from ml import segment
@@ -746,16 +781,27 @@ def _blob_digit(blob, digit: int, confidence: float) -> dict:
     return {"digit": digit, "confidence": confidence, "box": (blob.x, blob.y, blob.w, blob.h)}
 
 
-def _reconcile(digits: list[dict], reading, group) -> list[dict]:
-    """The cut reading, or the line model's where it is the more confident of the two."""
+def _reconcile(digits: list[dict], reading, group, plans=None) -> list[dict]:
+    """The cut reading, or the line model's where both models together prefer it (ml.combine;
+    without the line model's frames or the lattices: where it is the more confident)."""
     if reading is None or not digits:
         return digits
-    text, found, scale = reading
-    if not found or text == "".join(str(c["digit"]) for c in digits):
+    text, found, scale = reading[:3]
+    cut = "".join(str(c["digit"]) for c in digits)
+    if not found or text == cut:
         return digits
-    line_confidence = float(np.prod([p for _, p, _ in found]))
     # A lone digit is the classifier's to read: it learned single digits, the line model numbers.
     lone = len(group) == 1 and len(digits) == 1 == len(found)
+    if plans is not None and len(reading) > 3 and not lone and text.isdigit():
+        from ml import combine
+
+        choice = combine.choose(cut, text, reading[3], plans, _digit_score)
+        if choice.text == text:
+            digits = _line_digits(group, found, scale, digits)
+        if choice.margin >= JOINT_SURE and min(c["confidence"] for c in digits) >= DISAGREEMENT_SURE:
+            return digits
+        return [{**c, "confidence": min(c["confidence"], DISAGREEMENT)} for c in digits]
+    line_confidence = float(np.prod([p for _, p, _ in found]))
     if not lone and line_confidence > LINE_MARGIN * float(np.prod([c["confidence"] for c in digits])):
         digits = _line_digits(group, found, scale, digits)
     if min(c["confidence"] for c in digits) >= DISAGREEMENT_SURE:

@@ -155,16 +155,17 @@ def read_areas(reader, page: np.ndarray, homography: np.ndarray, printed: np.nda
 
 
 def cut_areas(page: np.ndarray, homography: np.ndarray, printed: np.ndarray, boxes) -> list[tuple]:
-    """Each box's handwriting: (its blobs, whether ink left out of it looked like writing)."""
+    """Each box's handwriting: (its blobs, whether ink left out of it looked like writing, and the
+    area's (mask, ink), where the reader looks for signs)."""
     return [_area(page, homography, printed, box) for box in boxes]
 
 
-def read_cuts(reader, cuts: list[tuple[list, bool]]) -> list[dict]:
+def read_cuts(reader, cuts: list[tuple[list, bool, tuple]]) -> list[dict]:
     """cut_areas' areas read with one batched call per model."""
-    readings = reader.read_blob_sets([blobs for blobs, _ in cuts])
+    readings = reader.read_blob_sets([(blobs, *area) for blobs, _, area in cuts])
     return [
         _answer(numbers, doubt, reader.review_threshold)
-        for (_, doubt), numbers in zip(cuts, readings, strict=True)
+        for (_, doubt, _), numbers in zip(cuts, readings, strict=True)
     ]
 
 
@@ -180,8 +181,9 @@ def _answer(numbers: list[dict], doubt: bool, threshold: float) -> dict:
     }
 
 
-def _area(page: np.ndarray, homography: np.ndarray, printed: np.ndarray, box) -> tuple[list, bool]:
-    """The blobs of handwriting inside one box, and whether anything left out looked like writing."""
+def _area(page: np.ndarray, homography: np.ndarray, printed: np.ndarray, box) -> tuple[list, bool, tuple]:
+    """The blobs of handwriting inside one box, whether anything left out looked like writing,
+    and the (mask, ink) they were found in (where a sign's small marks are looked for)."""
     x, y, w, h = box
     scale = float(np.clip(AREA_HEIGHT / h, 0.5, 3.0))
     pad_x, pad_y = SPILL_X * h, SPILL_Y * h
@@ -205,7 +207,7 @@ def _area(page: np.ndarray, homography: np.ndarray, printed: np.ndarray, box) ->
         for b in blobs
         if b not in kept and _centre_in(b, inside)
     )
-    return kept, doubt
+    return kept, doubt, (written, ink)
 
 
 def _border_remnants(blobs, printed: np.ndarray, box_h: float, reach: int) -> list:

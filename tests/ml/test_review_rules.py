@@ -2,6 +2,8 @@
 
 from types import SimpleNamespace
 
+import numpy as np
+
 from ml import reader, signs
 
 
@@ -40,3 +42,54 @@ def test_it_takes_a_fraction_bar_read_not_quite_surely_only_under_the_looser_gat
     assert not signs.plausible(found)
     assert signs.plausible(found, slash=signs.SLASH_DOUBT)
     assert not signs.plausible([("3", 0.999, 4), ("/", 0.9, 14), ("4", 0.999, 24)], slash=signs.SLASH_DOUBT)
+
+
+def _frames(*symbols, rival=None):
+    """Line model frames (11 classes, blank last) peaking on each symbol, a blank between;
+    `rival` (symbol, probability) is the runner-up in the last symbol's frame."""
+    rows = []
+    for symbol in symbols:
+        for s in (symbol, 10):
+            row = np.full(11, 0.0001)
+            row[s] = 1.0
+            rows.append(row / row.sum())
+    if rival is not None:
+        rows[-2][rival[0]] = rival[1]
+        rows[-2] /= rows[-2].sum()
+    return np.array(rows)
+
+
+def _lattice(*probs):
+    """One blob per digit, each read whole: its run's ten probabilities."""
+    plans = []
+    for p in probs:
+        run = {
+            "probs": np.array(p),
+            "confidence": max(p),
+            "digit": int(np.argmax(p)),
+            "width": 12,
+            "height": 20,
+        }
+        plans.append(([0.0, 0.0], {(0, 1): run}, 20.0, reader.CUT_COST))
+    return plans
+
+
+def test_it_takes_the_line_reading_both_models_support_and_trusts_it():
+    one, four_or_seven = [0.0] * 10, [0.0] * 10
+    one[1], four_or_seven[4], four_or_seven[7] = 0.999, 0.55, 0.45
+    reading = (*line_reading((1, 0.999), (7, 0.999)), _frames(1, 7))
+    digits = reader._reconcile(
+        cut_digits((1, 0.999), (4, 0.55)), reading, GROUP, _lattice(one, four_or_seven)
+    )
+    assert [c["digit"] for c in digits] == [1, 7]
+    assert min(c["confidence"] for c in digits) >= reader.DISAGREEMENT_SURE
+
+
+def test_it_flags_a_sure_line_reading_the_cut_digits_contradict():
+    one, four = [0.0] * 10, [0.0] * 10
+    one[1], four[4], four[7] = 0.999, 0.998, 0.001
+    # The line model reads the 7 surely, but not so surely that a crop read as a 4 does not count.
+    reading = (*line_reading((1, 0.999), (7, 0.99)), _frames(1, 7, rival=(4, 0.01)))
+    digits = reader._reconcile(cut_digits((1, 0.999), (4, 0.998)), reading, GROUP, _lattice(one, four))
+    assert [c["digit"] for c in digits] in ([1, 7], [1, 4])
+    assert max(c["confidence"] for c in digits) <= reader.DISAGREEMENT

@@ -1,0 +1,81 @@
+"""Choosing between the line model's and the cuts' readings of a number (ml.combine)."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+
+from ml import combine
+
+
+def _frames(rows: list[list[float]]) -> np.ndarray:
+    """(T, 3) probabilities over the symbols 0, 1 and the blank (the last class)."""
+    frames = np.array(rows, np.float64)
+    return frames / frames.sum(axis=1, keepdims=True)
+
+
+def _brute_force(frames: np.ndarray, labels: list[int]) -> float:
+    """P(labels) by summing every frame path that CTC collapses to them."""
+    blank = frames.shape[1] - 1
+    total = 0.0
+    for path in itertools.product(range(frames.shape[1]), repeat=len(frames)):
+        collapsed = [s for k, s in enumerate(path) if s != blank and (k == 0 or path[k - 1] != s)]
+        if collapsed == labels:
+            total += math.prod(frames[t, s] for t, s in enumerate(path))
+    return total
+
+
+def test_it_sums_every_ctc_alignment_of_a_reading():
+    rng = np.random.default_rng(3)
+    frames = _frames(rng.uniform(0.05, 1.0, (5, 3)).tolist())
+    for labels in ([], [0], [1, 0], [0, 0], [1, 1, 0]):
+        expected = _brute_force(frames, labels)
+        assert math.isclose(math.exp(combine.ctc_log_prob(frames, labels)), expected, rel_tol=1e-9), labels
+
+
+def test_it_tells_a_doubled_digit_from_a_single_one_only_across_a_blank():
+    # "0", blank, "0": the best path reads "00"; without the blank frame it would read "0".
+    frames = _frames([[0.9, 0.05, 0.05], [0.1, 0.05, 0.85], [0.9, 0.05, 0.05]])
+    assert combine.ctc_log_prob(frames, [0, 0]) > combine.ctc_log_prob(frames, [0])
+    merged = _frames([[0.9, 0.05, 0.05], [0.9, 0.05, 0.05], [0.9, 0.05, 0.05]])
+    assert combine.ctc_log_prob(merged, [0]) > combine.ctc_log_prob(merged, [0, 0])
+
+
+def _crop(probs) -> dict:
+    return {"probs": np.array(probs + [0.0] * (10 - len(probs))), "width": 10, "height": 20}
+
+
+def _score(crop, digit, ref_h) -> float:
+    return math.log(max(float(crop["probs"][digit]), 1e-6))
+
+
+def test_it_spells_a_reading_on_the_lattice_of_cuts():
+    # One blob cut once: the two halves read "1" and "0", the whole reads "0" a little.
+    runs = {(0, 1): _crop([0.1, 0.9]), (1, 2): _crop([0.8, 0.2]), (0, 2): _crop([0.3, 0.1])}
+    plans = [([0.0, 1.0, 0.0], runs, 20.0, 0.0)]
+    assert math.isclose(combine.cut_log_prob("10", plans, _score), math.log(0.9 * 0.8))
+    assert math.isclose(combine.cut_log_prob("0", plans, _score), math.log(0.3))
+    assert combine.cut_log_prob("100", plans, _score) == -math.inf  # no path has three runs
+
+
+def test_it_prefers_the_reading_both_models_support_and_is_less_sure_of_a_close_call():
+    # The line model reads "10" clearly; the cuts read "0" (a merged pair) only a little better.
+    frames = _frames([[0.02, 0.96, 0.02], [0.02, 0.02, 0.96], [0.96, 0.02, 0.02]])
+    runs = {(0, 1): _crop([0.1, 0.9]), (1, 2): _crop([0.8, 0.2]), (0, 2): _crop([0.95, 0.0])}
+    plans = [([0.0, 1.0, 0.0], runs, 20.0, 0.0)]
+    clear = combine.choose("0", "10", frames, plans, _score)
+    assert clear.text == "10" and clear.margin > 2
+    even = _frames([[0.3, 0.4, 0.3], [0.3, 0.3, 0.4], [0.4, 0.3, 0.3]])
+    close = combine.choose("0", "10", even, plans, _score)
+    assert close.margin < clear.margin
+
+
+def test_it_keeps_the_cut_reading_when_the_line_model_barely_prefers_its_own():
+    # Same length, one digit differs: the line model prefers "11" a little, the crops say "10".
+    frames = _frames([[0.02, 0.96, 0.02], [0.02, 0.02, 0.96], [0.4, 0.58, 0.02]])
+    runs = {(0, 1): _crop([0.05, 0.95]), (1, 2): _crop([0.97, 0.03])}
+    plans = [([0.0, 1.0, 0.0], runs, 20.0, 0.0)]
+    choice = combine.choose("10", "11", frames, plans, _score)
+    assert choice.text == "10" and choice.lattice_gap > 0
