@@ -75,7 +75,7 @@ def check_model() -> None:
     """The digit model loads with LiteRT (once per process: the file does not change under us)."""
     global _model_loaded
     if not _model_loaded:
-        from ml.reader import Classifier
+        from ml.litert import Classifier
 
         Classifier()
         _model_loaded = True

@@ -50,9 +50,9 @@ class Alignment:
 def load_gray(source, max_side: int | None = MAX_SIDE, max_pixels: int = 40_000_000):
     """bytes, a path or an array -> (gray uint8 array, scale from original pixels to the array's).
 
-    Raises ml.reader.UnreadableImage for anything that is not a readable image.
+    Raises ml.load.UnreadableImage for anything that is not a readable image.
     """
-    from ml.reader import UnreadableImage
+    from ml.load import UnreadableImage
 
     if isinstance(source, np.ndarray):
         gray = _gray_array(source)
@@ -61,9 +61,9 @@ def load_gray(source, max_side: int | None = MAX_SIDE, max_pixels: int = 40_000_
         raise UnreadableImage(f"{Path(source).name} is a PDF; render its page to an image first.")
     from PIL import Image, ImageOps
 
-    from ml import reader
+    from ml import load
 
-    stream = reader._stream(source)
+    stream = load._stream(source)
     try:
         with Image.open(stream) as image:
             if image.width * image.height > max_pixels:
@@ -75,7 +75,7 @@ def load_gray(source, max_side: int | None = MAX_SIDE, max_pixels: int = 40_000_
             if max_side:
                 image.draft("L", (max_side, max_side))
             image = ImageOps.exif_transpose(image)
-            gray = _gray_array(reader._to_rgb(image))
+            gray = _gray_array(load._to_rgb(image))
     except UnreadableImage:
         raise
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:

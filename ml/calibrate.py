@@ -5,7 +5,7 @@
 A network trained with cross-entropy is over-confident: 0.99 does not mean
 right 99 times in 100. One temperature T per model, softmax(logits / T),
 fixes most of that without changing any reading (the argmax stays). The
-reader applies the card's temperature (ml.reader.tempered).
+reader applies the card's temperature (ml.litert.tempered).
 
 * Digit classifier: T makes a digit's reported confidence (its probability
   among the ten digits) match how often it is right, on crops cut by our
@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ml.reader import DEFAULT_MODEL_DIR, tempered
+from ml.litert import DEFAULT_MODEL_DIR, tempered
 
 BINS = 10
 CALIBRATION_LINES = 3000  # composed lines of training digits: ~10k crops
@@ -87,7 +87,7 @@ def fit_numbers(confidence_at, correct: np.ndarray) -> float:
 
 def classifier_calibration(model_dir: Path, lines: int = CALIBRATION_LINES) -> dict:
     from ml import compose
-    from ml.reader import Classifier
+    from ml.litert import Classifier
 
     classifier = Classifier(model_dir / "digits.tflite")
     classifier.temperature = 1.0
@@ -124,7 +124,7 @@ def _digit_reliability(scores: np.ndarray, labels: np.ndarray, temperature: floa
 
 def line_calibration(model_dir: Path, strips: int = 60000) -> dict:
     from ml import compose, signs
-    from ml.reader import LineReader
+    from ml.litert import LineReader
 
     x, widths, y = compose.load_strips(strips, kind="math")
     held = max(1, len(x) // 50)  # exactly the strips train_lines held out
@@ -165,7 +165,7 @@ def _line_frames(reader, strips: list[np.ndarray]) -> list[np.ndarray]:
 
 
 def _decode(frames: np.ndarray) -> list[tuple[int, float]]:
-    from ml.reader import decode_ctc
+    from ml.litert import decode_ctc
 
     return [(d, p) for d, p, _ in decode_ctc(frames)]
 

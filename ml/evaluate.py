@@ -23,7 +23,8 @@ from pathlib import Path
 import numpy as np
 
 from ml import data as mnist_data
-from ml.reader import Classifier, Reader, default_model_path
+from ml.litert import Classifier, default_model_path
+from ml.reader import Reader
 
 # SVM and kNN are quadratic-ish in the training set: on 2 cores a documented
 # subset keeps `make evaluate` to minutes. Logistic regression uses all 60k.

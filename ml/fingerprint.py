@@ -122,7 +122,8 @@ def fingerprint(
 ) -> dict[str, str]:
     import cv2
 
-    from ml.reader import Reader, UnreadableImage
+    from ml.load import UnreadableImage
+    from ml.reader import Reader
 
     cv2.setNumThreads(1)
     reader = Reader()

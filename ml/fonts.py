@@ -366,7 +366,7 @@ def survey(classifier=None) -> list[dict]:
 def evaluate(model_paths: list[Path], fonts: list[Font], per_digit: int, seed: int = EVAL_SEED) -> dict:
     """Accuracy of each model (argmax over the ten digits) on the same renders, per font,
     and on the drawn variants (`per_digit` of each)."""
-    from ml.reader import Classifier
+    from ml.litert import Classifier
 
     sets = {"fonts": renders(fonts, per_digit, seed), "drawn": drawn(per_digit, seed)}
     names = {"fonts": [f.name for f in fonts], "drawn": list(VARIANTS)}
@@ -411,7 +411,7 @@ def main(argv=None) -> None:
         x, _, _ = renders(installed(), 8, args.seed)
         rows = x.reshape(-1, 80, 28, 28).transpose(0, 2, 1, 3).reshape(-1, 80 * 28)
         Image.fromarray(255 - rows).save(args.sheet)
-    from ml.reader import Classifier
+    from ml.litert import Classifier
 
     for row in survey(Classifier()):
         state = f"dropped: {row['dropped']}" if row["dropped"] else "kept"

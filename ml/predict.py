@@ -65,7 +65,8 @@ def inputs(paths: list[str]) -> list[str]:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    from ml.reader import Reader, UnreadableImage
+    from ml.load import UnreadableImage
+    from ml.reader import Reader
 
     reader = Reader(args.model)
     if args.template is not None or args.sheet:

@@ -169,7 +169,7 @@ def main(argv=None) -> int:
     parser.add_argument("--json", action="store_true", help="print the regions JSON (the default)")
     parser.add_argument("image", metavar="BLANK_IMAGE")
     args = parser.parse_args(argv)
-    from ml.reader import UnreadableImage
+    from ml.load import UnreadableImage
 
     try:
         regions = propose_regions(args.image)

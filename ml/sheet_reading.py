@@ -23,7 +23,7 @@ SHEET_DPI = 140  # the frame a DigitSight sheet is read in
 
 def read_sheet(reader, photo) -> dict:
     """A photo of a filled DigitSight answer sheet, read from its markers and QR code alone."""
-    from ml.reader import UnreadableImage
+    from ml.load import UnreadableImage
 
     try:
         gray, page_scale = align.load_gray(photo)

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from ml import data as mnist_data
-from ml.reader import DEFAULT_MODEL_DIR, Classifier
+from ml.litert import DEFAULT_MODEL_DIR, Classifier
 
 MODEL_FILE = "digits.tflite"
 CARD_FILE = "model_card.json"

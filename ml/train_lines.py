@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from ml import compose, signs
-from ml.reader import DEFAULT_MODEL_DIR, LineReader
+from ml.litert import DEFAULT_MODEL_DIR, LineReader
 from ml.train import export_litert, warm_cosine
 
 # The model with signs ships beside the digits-only lines.tflite, which keeps reading integers.
@@ -228,7 +228,7 @@ def _batch(rng, data, index: np.ndarray, augment: bool):
 
 
 def _accuracy(model, valid) -> float:
-    from ml.reader import decode_ctc
+    from ml.litert import decode_ctc
 
     correct = 0
     for k in range(len(valid[0])):

@@ -69,7 +69,7 @@ _cache: dict[str, Template] = {}
 
 def _prepared(key: str, source) -> Template:
     if key not in _cache:
-        from ml.reader import UnreadableImage
+        from ml.load import UnreadableImage
 
         try:
             full, _ = align.load_gray(source(), max_side=None)
@@ -111,7 +111,7 @@ def read_against_template(reader, page, template, regions) -> dict:
     """Every region of `template` read on `page`. Raises TemplateError for a bad template or regions."""
     prepared = prepare_template(template)
     regions = check_regions(regions, prepared.size)
-    from ml.reader import UnreadableImage
+    from ml.load import UnreadableImage
 
     try:
         gray, page_scale = align.load_gray(page)

@@ -154,7 +154,7 @@ def _render_page(prediction: Prediction, pdf: bytes) -> bytes:
 
 
 def _failure_message(exc: Exception) -> str:
-    from ml.reader import UnreadableImage
+    from ml.load import UnreadableImage
 
     if isinstance(exc, (UnreadableImage, UploadRejected)):
         return str(exc) or "The image could not be read."

@@ -7,7 +7,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from grading.models import Submission
-from ml.reader import default_model_path
+from ml.litert import default_model_path
 from tests.factories import PASSWORD
 from tests.grading.factories import AssignmentFactory
 from tests.live_worker import wait_for

@@ -23,7 +23,8 @@ class UniformClassifier:
 
 @pytest.fixture(scope="session")
 def ml_reader():
-    from ml.reader import Reader, default_model_path
+    from ml.litert import default_model_path
+    from ml.reader import Reader
 
     if default_model_path().exists():
         return Reader()

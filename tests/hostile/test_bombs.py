@@ -8,7 +8,7 @@ import time
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from ml.reader import UnreadableImage, load_image
+from ml.load import UnreadableImage, load_image
 from predictor.models import Prediction
 from predictor.uploads import UploadRejected, read_upload
 from tests.hostile import corpus
@@ -59,7 +59,7 @@ if sys.argv[1] == "upload":
     from predictor.uploads import read_upload
     read_upload(SimpleUploadedFile("white.png", data))
 else:
-    from ml.reader import load_image
+    from ml.load import load_image
     load_image(data)
 print(json.dumps((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024))
 """

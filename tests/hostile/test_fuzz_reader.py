@@ -6,7 +6,7 @@ import time
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 
-from ml.reader import UnreadableImage
+from ml.load import UnreadableImage
 from tests.hostile.conftest import DATA
 from tests.hostile.corpus import mutated_files
 

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from ml import data as mnist_data
-from ml.reader import default_model_path
+from ml.litert import default_model_path
 
 
 @pytest.fixture(scope="session")

@@ -85,7 +85,7 @@ def test_it_does_not_flatten_a_photo_that_is_all_page(blank):
 
 
 def test_it_gives_a_clear_error_for_bytes_that_are_not_an_image():
-    from ml.reader import UnreadableImage
+    from ml.load import UnreadableImage
 
     with pytest.raises(UnreadableImage, match="not an image"):
         align.load_gray(b"%PDF-1.4 hello")

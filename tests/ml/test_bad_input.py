@@ -7,7 +7,7 @@ import zlib
 
 import pytest
 
-from ml.reader import UnreadableImage, load_image
+from ml.load import UnreadableImage, load_image
 
 MB = 1024 * 1024
 
@@ -62,7 +62,7 @@ def test_it_refuses_a_20000_square_bomb_with_bounded_memory(tmp_path):
     bomb.write_bytes(png_header(20000, 20000))
     script = (
         "import sys\n"
-        "from ml.reader import UnreadableImage, load_image\n"
+        "from ml.load import UnreadableImage, load_image\n"
         "try:\n    load_image(sys.argv[1])\nexcept UnreadableImage as e:\n    print('refused:', e)\n"
         # VmHWM, not ru_maxrss: the latter survives exec and reports the (big) pytest parent.
         "print(next(l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')))\n"

@@ -135,8 +135,8 @@ def test_it_trains_without_fonts_by_default():
 def test_it_warm_starts_from_the_shipped_model(model_path):
     pytest.importorskip("tensorflow")
     from ml import data as mnist_data
+    from ml.litert import Classifier
     from ml.model import build_model, warm_start
-    from ml.reader import Classifier
 
     mnist = mnist_data.load()
     model = build_model()

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from ml import segment, signs, synth
-from ml.reader import MIN_WORK_SIDE, load_image
+from ml.load import MIN_WORK_SIDE, load_image
 
 from .conftest import digits_for, numbers_of
 

@@ -3,7 +3,7 @@
 import numpy as np
 
 from ml import segment, synth
-from ml.reader import load_image
+from ml.load import load_image
 from ml.synth import Style
 
 from .conftest import digits_for, numbers_of

@@ -5,7 +5,9 @@ import pytest
 
 from ml import compose, segment
 from ml import data as mnist_data
-from ml.reader import BLANK, LineReader, _line_digits, decode_ctc
+from ml.litert import LineReader, decode_ctc
+from ml.reader import _line_digits
+from ml.signs import BLANK
 
 
 def _blob(x, y, w, h, fill=1.0):

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from ml import data as mnist_data
-from ml.reader import Classifier, Reader
+from ml.litert import Classifier
+from ml.reader import Reader
 
 TARGET = 0.996
 

@@ -189,7 +189,7 @@ def test_it_stores_each_models_temperature_in_its_card_and_applies_it(reader, mo
 
 
 def test_it_sharpens_or_softens_without_changing_the_reading():
-    from ml.reader import tempered
+    from ml.litert import tempered
 
     p = np.array([[0.7, 0.2, 0.1]])
     assert tempered(p, 0.5).argmax() == 0 and tempered(p, 0.5)[0, 0] > 0.7

@@ -6,8 +6,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageOps
 
-from ml import reader as reader_module
-from ml import segment, synth
+from ml import load, segment, synth
 from ml.synth import Style
 
 from .conftest import digits_for, numbers_of
@@ -41,9 +40,9 @@ def test_a_ruled_line_still_runs_the_rule_finder(monkeypatch):
 def test_large_digits_are_read_at_the_working_height_and_boxed_in_the_original_photo(reader, clear_digits):
     digits = digits_for(clear_digits, "207")
     image = synth.render_number(digits, np.random.default_rng(5), Style(), height=160)
-    array, _ = reader_module.load_image(synth.encode(image, None))
+    array, _ = load.load_image(synth.encode(image, None))
     ink = segment.ink_map(array)
-    small, mask = segment.rescale(ink, segment.binarize(ink), reader_module.MIN_WORK_SIDE)
+    small, mask = segment.rescale(ink, segment.binarize(ink), load.MIN_WORK_SIDE)
     assert small.shape[0] < 0.5 * ink.shape[0]
     assert abs(segment.digit_height(mask) - segment.WORK_HEIGHT) < 0.2 * segment.WORK_HEIGHT
 
@@ -79,9 +78,9 @@ def test_a_digit_read_surely_whole_is_never_cut(reader, clear_digits, monkeypatc
 def _pillow_decode(data: bytes) -> np.ndarray:
     """load_image's Pillow path: draft decode, EXIF transpose, array."""
     image = Image.open(io.BytesIO(data))
-    image.draft("RGB", (reader_module.MAX_WORK_SIDE, reader_module.MAX_WORK_SIDE))
+    image.draft("RGB", (load.MAX_WORK_SIDE, load.MAX_WORK_SIDE))
     image.load()
-    return reader_module._to_rgb(ImageOps.exif_transpose(image))
+    return load._to_rgb(ImageOps.exif_transpose(image))
 
 
 def _jpeg(rng, height: int, width: int, grey: bool = False, **params) -> bytes:
@@ -105,20 +104,20 @@ def test_it_decodes_plain_jpegs_with_opencv_to_exactly_pillows_pixels():
     for (height, width), params in cases:
         for grey in (False, True):
             data = _jpeg(rng, height, width, grey, **params)
-            fast = reader_module._plain_jpeg(Image.open(io.BytesIO(data)), io.BytesIO(data))
+            fast = load._plain_jpeg(Image.open(io.BytesIO(data)), io.BytesIO(data))
             assert fast is not None, (height, width, params, grey)
             assert np.array_equal(fast, _pillow_decode(data)), (height, width, params, grey)
 
 
 def test_it_leaves_cut_short_and_rotated_jpegs_to_pillow():
     data = _jpeg(np.random.default_rng(5), 200, 300, quality=90)
-    assert reader_module._plain_jpeg(Image.open(io.BytesIO(data[:-500])), io.BytesIO(data[:-500])) is None
+    assert load._plain_jpeg(Image.open(io.BytesIO(data[:-500])), io.BytesIO(data[:-500])) is None
     image = Image.open(io.BytesIO(data))
     exif = image.getexif()
     exif[0x0112] = 6
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", exif=exif, quality=90)
-    array, size = reader_module.load_image(buffer.getvalue())
+    array, size = load.load_image(buffer.getvalue())
     assert size == (200, 300) and array.shape[:2] == (300, 200)
 
 
@@ -136,14 +135,14 @@ def _without_elapsed(result: dict) -> dict:
 
 def test_a_large_photo_decoded_at_half_size_reads_as_the_full_size_decode(reader, clear_digits, monkeypatch):
     data = _upscaled_number(clear_digits, "3907", side=2500)
-    assert reader_module._draft_scale(*Image.open(io.BytesIO(data)).size) == 2
+    assert load._draft_scale(*Image.open(io.BytesIO(data)).size) == 2
     reduced = reader.read(data)
     assert numbers_of(reduced) == ["3907"]
     # The Pillow path (draft decode) gives the same pixels, so the very same reading.
-    monkeypatch.setattr(reader_module, "_plain_jpeg", lambda image, stream: None)
+    monkeypatch.setattr(load, "_plain_jpeg", lambda image, stream: None)
     assert _without_elapsed(reader.read(data)) == _without_elapsed(reduced)
     monkeypatch.undo()
-    monkeypatch.setattr(reader_module, "_draft_scale", lambda width, height: 1)  # decode at full size
+    monkeypatch.setattr(load, "_draft_scale", lambda width, height: 1)  # decode at full size
     full = reader.read(data)
     assert numbers_of(full) == numbers_of(reduced)
     assert (full["width"], full["height"]) == (reduced["width"], reduced["height"])
@@ -156,7 +155,7 @@ def test_a_photo_with_small_digits_is_decoded_at_full_size(clear_digits):
     rows, columns = number.shape[:2]
     page = np.pad(number, ((900, 1900 - 900 - rows), (1200, 3000 - 1200 - columns), (0, 0)), "edge")
     data = synth.encode(page, 90)
-    assert reader_module._draft_scale(*Image.open(io.BytesIO(data)).size) == 1
-    array, _ = reader_module.load_image(data)
+    assert load._draft_scale(*Image.open(io.BytesIO(data)).size) == 1
+    array, _ = load.load_image(data)
     full = cv2.cvtColor(cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
-    assert np.array_equal(array, reader_module._work_size(full))
+    assert np.array_equal(array, load._work_size(full))

@@ -8,10 +8,10 @@ STANDIN_READER = "tests.predictor.standin_reader.get_reader"
 
 def real_reader_available() -> bool:
     try:
-        from ml import reader
+        from ml import litert, reader
 
         reader.get_reader  # noqa: B018 - the contract's entry point must exist
-        return reader.default_model_path().exists()
+        return litert.default_model_path().exists()
     except (ImportError, AttributeError):
         return False
 

@@ -7,7 +7,7 @@ Used only when the real reader or its model file is not available yet.
 import cv2
 import numpy as np
 
-from ml.reader import UnreadableImage
+from ml.load import UnreadableImage
 
 
 class StandInReader:

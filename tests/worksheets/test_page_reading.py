@@ -52,7 +52,7 @@ def use_worksheet(submission, seed=0):
 def test_it_reads_a_worksheet_page_once_by_area_and_grades_it(page, django_capture_on_commit_callbacks):
     pytest.importorskip("ml.worksheet")
     from ml import worksheets_synth as ws
-    from ml.reader import default_model_path
+    from ml.litert import default_model_path
 
     if not default_model_path().exists():
         pytest.skip("no trained model shipped")
