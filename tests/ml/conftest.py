@@ -48,6 +48,24 @@ def digits_for(clear_digits, number: str, offset: int = 0) -> list[np.ndarray]:
     return [clear_digits[int(c)][(k + offset) % 20] for k, c in enumerate(number)]
 
 
+def math_photo(clear_digits, label: str, seed: int, extra=None) -> bytes:
+    """A photo of `label` ("-12", "3.5") with signs drawn between sure test digits; `extra(page,
+    baseline)` may draw on the page (a speck, a dash) before it is photographed."""
+    from ml import signs, synth
+
+    rng = np.random.default_rng(seed)
+    tokens = [
+        c if signs.is_sign(c) else digits_for(clear_digits, c, offset=seed + k)[0]
+        for k, c in enumerate(label)
+    ]
+    style = synth.Style(gap=(0.12, 0.2))
+    strip, baseline = signs.lay_out(tokens, rng, style, 48, distract=False)
+    page = np.pad(strip, ((40, 40), (60, 60)))
+    if extra is not None:
+        extra(page, baseline + 40)
+    return synth.encode(synth.photograph(page, None, style, rng), None)
+
+
 def png_bytes(image: Image.Image, **params) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format=params.pop("format", "PNG"), **params)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ml import segment, signs, synth
+from ml import segment, synth
 from ml.load import MIN_WORK_SIDE, load_image
 
-from .conftest import digits_for, numbers_of
+from .conftest import math_photo, numbers_of
 
 
 def _areas(images: list[bytes]) -> list[tuple]:
@@ -23,22 +23,11 @@ def _areas(images: list[bytes]) -> list[tuple]:
     return areas
 
 
-def _math_photo(clear_digits, label: str, seed: int) -> bytes:
-    rng = np.random.default_rng(seed)
-    tokens = [
-        c if signs.is_sign(c) else digits_for(clear_digits, c, offset=seed + k)[0]
-        for k, c in enumerate(label)
-    ]
-    style = synth.Style(gap=(0.12, 0.2))
-    strip, _ = signs.lay_out(tokens, rng, style, 48, distract=False)
-    return synth.encode(synth.photograph(np.pad(strip, ((40, 40), (60, 60))), None, style, rng), None)
-
-
 @pytest.mark.parametrize("label", ["-12", "3.5", "3/4"])
 def test_it_reads_signs_in_worksheet_areas_too(reader, clear_digits, label):
     if reader.sign_reader is None:
         pytest.skip("no shipped line model reads signs")
-    photos = [_math_photo(clear_digits, label, seed) for seed in range(3)]
+    photos = [math_photo(clear_digits, label, seed) for seed in range(3)]
     found = reader.read_blob_sets(_areas(photos))
     read = [[n["number"] for n in numbers] for numbers in found]
     assert sum(r == [label] for r in read) >= 2, read

@@ -11,7 +11,7 @@ import pytest
 from ml import data as mnist_data
 from ml import segment, signs, synth
 
-from .conftest import digits_for, numbers_of
+from .conftest import math_photo, numbers_of
 
 SAMPLE = 150
 
@@ -131,20 +131,6 @@ def test_it_finds_the_small_marks_the_blob_finder_drops():
     assert sorted((m.x, m.w) for m in marks) == [(60, 28), (150, 8)]
 
 
-def _math_photo(clear_digits, label: str, seed: int, extra=None) -> bytes:
-    rng = np.random.default_rng(seed)
-    tokens = [
-        c if signs.is_sign(c) else digits_for(clear_digits, c, offset=seed + k)[0]
-        for k, c in enumerate(label)
-    ]
-    style = synth.Style(gap=(0.12, 0.2))
-    strip, baseline = signs.lay_out(tokens, rng, style, 48, distract=False)
-    page = np.pad(strip, ((40, 40), (60, 60)))
-    if extra is not None:
-        extra(page, baseline + 40)
-    return synth.encode(synth.photograph(page, None, style, rng), None)
-
-
 def _reads_signs(reader):
     if reader.sign_reader is None:
         pytest.skip("no shipped line model reads signs")
@@ -153,7 +139,7 @@ def _reads_signs(reader):
 @pytest.mark.parametrize("label", ["-12", "0.5", "3.5", "3/4", "-7", "0.25"])
 def test_it_reads_minus_point_and_fraction_bar(reader, clear_digits, label):
     _reads_signs(reader)
-    read = [numbers_of(reader.read(_math_photo(clear_digits, label, seed))) for seed in range(3)]
+    read = [numbers_of(reader.read(math_photo(clear_digits, label, seed))) for seed in range(3)]
     assert sum(r == [label] for r in read) >= 2, read
 
 
@@ -170,7 +156,7 @@ def test_it_does_not_read_a_speck_a_trailing_dash_or_a_rule_as_a_sign(reader, cl
         page[baseline + 6 : baseline + 8, :] = 0.6
 
     for extra in (speck, dash, rule):
-        read = numbers_of(reader.read(_math_photo(clear_digits, "47", 1, extra)))
+        read = numbers_of(reader.read(math_photo(clear_digits, "47", 1, extra)))
         assert "47" in read and not any(signs.is_sign(c) for n in read for c in n), (extra.__name__, read)
 
 
