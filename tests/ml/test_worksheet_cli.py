@@ -32,17 +32,16 @@ def rows(done) -> list[dict]:
     return [json.loads(line) for line in done.stdout.splitlines()]
 
 
+def read_against_template(model_path, folder, *pages):
+    """`python -m ml.predict --json` on pages, against the fixture's blank and regions."""
+    return run_cli(
+        model_path, "--json", "--template", folder / "blank.png", "--regions", folder / "regions.json", *pages
+    )
+
+
 def test_it_prints_one_line_per_page_read_against_the_template(model_path, worksheet_files):
     folder, labels, _ = worksheet_files
-    done = run_cli(
-        model_path,
-        "--json",
-        "--template",
-        folder / "blank.png",
-        "--regions",
-        folder / "regions.json",
-        folder / "page.jpg",
-    )
+    done = read_against_template(model_path, folder, folder / "page.jpg")
     assert done.returncode == 0, done.stderr
     (row,) = rows(done)
     assert list(row) == ["file", "aligned", "alignment", "answers", "needs_review", "elapsed_ms"]
@@ -52,18 +51,9 @@ def test_it_prints_one_line_per_page_read_against_the_template(model_path, works
     assert all(len(a["box"]) == 4 for a in row["answers"])
 
 
-def test_a_page_that_does_not_match_prints_an_error_and_exits_1_after_the_rest(model_path, worksheet_files):
+def test_it_refuses_a_page_of_another_worksheet_and_exits_1_after_the_rest(model_path, worksheet_files):
     folder, labels, _ = worksheet_files
-    done = run_cli(
-        model_path,
-        "--json",
-        "--template",
-        folder / "blank.png",
-        "--regions",
-        folder / "regions.json",
-        folder / "other.jpg",
-        folder / "page.jpg",
-    )
+    done = read_against_template(model_path, folder, folder / "other.jpg", folder / "page.jpg")
     assert done.returncode == 1
     first, second = rows(done)
     assert set(first) == {"file", "aligned", "error"} and first["aligned"] is False
@@ -112,7 +102,7 @@ def test_it_stops_at_boxes_outside_the_template(model_path, worksheet_files, tmp
     assert done.returncode == 2 and "outside the 1240x1754 template" in done.stderr
 
 
-def test_template_and_regions_go_together(model_path, worksheet_files):
+def test_it_needs_template_and_regions_together(model_path, worksheet_files):
     folder, _, _ = worksheet_files
     done = run_cli(model_path, "--template", folder / "blank.png", folder / "page.jpg")
     assert done.returncode == 2 and "--template and --regions go together" in done.stderr
