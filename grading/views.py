@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.names import display_name
 from digitsight.middleware import file_too_large_message
+from digitsight.responses import nosniff
 from grading import access, exports, reports, services
 from grading.forms import (
     AssignmentForm,
@@ -234,16 +235,7 @@ def submission_image(request, pk):
     image = submission.prediction.image
     if not image or is_pdf_name(image.name):  # a PDF page not rendered yet
         raise Http404("No image.")
-    response = FileResponse(image.open("rb"), content_type="image/png")
-    response["Cache-Control"] = "private, max-age=3600"
-    return _nosniff(response)
-
-
-def _nosniff(response):
-    # Set by each file view, not only by SecurityMiddleware: a browser must never sniff
-    # an uploaded file into HTML, whatever the site-wide settings say.
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return nosniff(FileResponse(image.open("rb"), content_type="image/png"), max_age=3600)
 
 
 @login_required
@@ -313,7 +305,7 @@ def grades_csv(request, pk):
 def csv_response(assignment) -> HttpResponse:
     response = HttpResponse(exports.grades_csv(assignment), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = exports.attachment_header(assignment, "grades", "csv")
-    return _nosniff(response)
+    return nosniff(response)
 
 
 @login_required
@@ -341,7 +333,7 @@ def audio_export_download(request, pk, export_id):
         raise Http404("The export is not ready.")
     response = FileResponse(export.file.open("rb"), as_attachment=True, content_type="application/zip")
     response["Content-Disposition"] = exports.attachment_header(export.assignment, "readouts", "zip")
-    return _nosniff(response)
+    return nosniff(response)
 
 
 # --- Collaborators ---------------------------------------------------------------------------
@@ -407,4 +399,4 @@ def model_report_image(request, name):
     path = reports.report_image(name)
     if path is None:
         raise Http404("No such report image.")
-    return _nosniff(FileResponse(path.open("rb"), content_type="image/png"))
+    return nosniff(FileResponse(path.open("rb"), content_type="image/png"))

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from digitsight.middleware import file_too_large_message
+from digitsight.responses import nosniff
 from predictor import services
 from predictor.access import get_prediction_for_user, own_uploads
 from predictor.forms import CorrectionForm, HistoryFilterForm, UploadForm
@@ -174,9 +175,7 @@ def _file_response(field, content_type: str, filename: str, request):
     response = FileResponse(handle, content_type=content_type, as_attachment=download, filename=filename)
     if not download:
         response["Content-Disposition"] = f'inline; filename="{filename}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return nosniff(response, max_age=3600)
 
 
 def _download_name(prediction: Prediction, extension: str, suffix: str = "") -> str:

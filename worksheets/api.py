@@ -8,6 +8,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from digitsight.responses import nosniff
 from worksheets import access, services
 from worksheets.regions import RegionError, clean_regions
 from worksheets.serializers import RegionsSerializer, TemplateSerializer, TemplateUploadSerializer
@@ -83,5 +84,4 @@ class SheetPdf(APIView):
         pdf = services.sheet_for(worksheet)
         response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="answer-sheet-{pk}.pdf"'
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        return nosniff(response)

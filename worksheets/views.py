@@ -10,19 +10,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from digitsight.responses import nosniff
 from grading import access as grading_access
 from grading import roster
 from grading.models import RosterStudent, Submission
 from worksheets import access, services
 from worksheets.forms import RosterImportForm, RosterStudentForm, TemplateForm
 from worksheets.models import Worksheet
-
-
-def _nosniff(response):
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
-
 
 # --- Template and regions --------------------------------------------------------------------
 
@@ -74,7 +68,7 @@ def template_image(request, pk):
     worksheet = access.get_worksheet_for_user(request.user, pk)
     if not worksheet.template:
         raise Http404("No template uploaded.")
-    return _nosniff(FileResponse(worksheet.template.open("rb"), content_type="image/png"))
+    return nosniff(FileResponse(worksheet.template.open("rb"), content_type="image/png"), max_age=3600)
 
 
 @login_required
@@ -85,7 +79,7 @@ def submission_crop(request, pk, index):
         handle = default_storage.open(name, "rb")
     except FileNotFoundError:
         raise Http404("The crop is gone; re-read the page.") from None
-    return _nosniff(FileResponse(handle, content_type="image/png"))
+    return nosniff(FileResponse(handle, content_type="image/png"), max_age=3600)
 
 
 # --- Grading by question and pages that need attention ------------------------------------
