@@ -172,12 +172,13 @@ class Reader:
         `heights` maps id(blob) to its line's digit height; `joint`: disagreements are weighed by
         both models (ml.combine). A number read with the one before it, across a decimal point,
         has no digits."""
-        readings = self._line_readings([group for _, group in groups])
+        made = {}  # each number's strip, made once: the sign model reads most in the line model's strip
+        readings = self._line_readings([group for _, group in groups], made)
         # A number the line model reads surely, one digit per blob, needs no cuts
         # and no digit classifier: the common clean case costs one batched call.
         sure = [_sure(reading, group) for (_, group), reading in zip(groups, readings, strict=True)]
         sure = self._confirm_lone_digits([g for _, g in groups], readings, sure)
-        signed = self._sign_readings(groups, pages)
+        signed = self._sign_readings(groups, pages, made)
         unsure = [
             b
             for (_, group), ok, sign in zip(groups, sure, signed, strict=True)
@@ -204,7 +205,7 @@ class Reader:
             read.append((digits, agreed))
         return read
 
-    def _sign_readings(self, groups, pages) -> list:
+    def _sign_readings(self, groups, pages, made=None) -> list:
         """(blobs with their sign marks, reading) for each number the sign model reads with a
         plausible sign (ml.signs.plausible), else None; one batched call for the page. Two
         numbers of a line with a decimal point between them are tried as one: the second
@@ -223,7 +224,7 @@ class Reader:
             signs.with_marks(sorted((b for k in ks for b in groups[k][1]), key=lambda b: b.x), *pages[ks[0]])
             for ks in candidates
         ]
-        strips = [segment.number_strip(full) for full in marked]
+        strips = [segment.cached_strip(full, made) for full in marked]
         read = self.sign_reader.read([strip for strip, _ in strips])
         signed = [None] * len(groups)
         for ks, full, (_, scale), (text, found) in zip(candidates, marked, strips, read, strict=True):
@@ -241,13 +242,13 @@ class Reader:
                 signed[ks[1]] = SKIP
         return signed
 
-    def _line_readings(self, groups: list[list]) -> list:
+    def _line_readings(self, groups: list[list], made=None) -> list:
         """Each number read whole by the line model, in one call: (text, found, scale) or None."""
         from ml import segment
 
         if self.line_reader is None:
             return [None] * len(groups)
-        strips = [segment.number_strip(group) for group in groups]
+        strips = [segment.cached_strip(group, made) for group in groups]
         readings = self.line_reader.read([strip for strip, _ in strips], frames=True)
         return [
             (text, found, scale, rows)
@@ -261,7 +262,7 @@ class Reader:
         from ml import segment
 
         lone = [k for k, ok in enumerate(sure) if ok and len(groups[k]) == 1 and readings[k][0].isdigit()]
-        crops = [_digit_crop(segment.lattice(groups[k][0], math.inf)[1][(0, 1)]) for k in lone]
+        crops = [_digit_crop(segment.whole(groups[k][0])) for k in lone]
         self._classify([c for c in crops if c is not None])
         confirmed = list(sure)
         for k, crop in zip(lone, crops, strict=True):
@@ -295,8 +296,7 @@ class Reader:
         """
         from ml import segment
 
-        # At an unbounded digit height no blob is wide enough to cut: its lattice is the blob alone.
-        wholes = [_digit_crop(segment.lattice(blob, math.inf)[1][(0, 1)]) for blob in blobs]
+        wholes = [_digit_crop(segment.whole(blob)) for blob in blobs]
         self._classify([whole for whole in wholes if whole is not None])
         plans = {}
         for index, (blob, whole) in enumerate(zip(blobs, wholes, strict=True)):

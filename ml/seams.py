@@ -54,25 +54,22 @@ def seams(blob: Blob, ref_h: float, limit: int | None = None) -> tuple[list[np.n
     wide = np.concatenate([outside, step, outside], axis=1)
     offsets = np.arange(2 * band + 1)
     local = wide[:, anchors[:, None] + offsets[None, :]]  # (h, anchors, 2 band + 1)
-    totals = _seam_costs(local)
-    total = totals[-1]
+    framed = _framed_costs(local)
+    total = framed[-1, :, 1:-1]
     # Per row: come straight down, or from one column left or right (ties go
     # straight, then left); decided for every row at once after the costs.
-    prev = totals[:-1]
-    from_left = np.full_like(prev, np.inf)
-    from_right = np.full_like(prev, np.inf)
-    np.add(prev[:, :, :-1], SEAM_DRIFT, out=from_left[:, :, 1:])
-    np.add(prev[:, :, 1:], SEAM_DRIFT, out=from_right[:, :, :-1])
-    back = np.zeros(local.shape, np.int8)
-    back[1:] = np.where(
-        prev <= np.minimum(from_left, from_right), 0, np.where(from_left <= from_right, -1, 1)
-    )
+    # The infinite frame stands for the missing neighbour past either edge of the band.
+    drifted = framed[:-1] + np.float32(SEAM_DRIFT)
+    from_left, from_right = drifted[:, :, :-2], drifted[:, :, 2:]
+    back = np.where(from_left <= from_right, np.int8(-1), np.int8(1))  # back[r - 1]: row r's step
+    back[framed[:-1, :, 1:-1] <= np.minimum(from_left, from_right)] = 0
     pos = total.argmin(axis=1)
     cost = total[np.arange(len(anchors)), pos]
-    which = np.arange(len(anchors))
+    # Row by row up the cuts, each anchor's step read from the flattened rows (cheaper than a 3-D index).
+    steps, start = back.reshape(h - 1, back.shape[1] * back.shape[2]), np.arange(len(anchors)) * back.shape[2]
     columns = [pos]
-    for r in range(h - 1, 0, -1):
-        pos = pos + back[r, which, pos]
+    for r in range(h - 2, -1, -1):
+        pos = pos + steps[r].take(start + pos)
         columns.append(pos)
     paths = (np.stack(columns[::-1], axis=1) + (anchors - band)[:, None]).astype(np.int32)
     finite = np.isfinite(cost)
@@ -116,6 +113,11 @@ def _distinct_cuts(paths: np.ndarray, cost: np.ndarray, useful: np.ndarray, spac
 
 def _seam_costs(local: np.ndarray) -> np.ndarray:
     """(rows, anchors, offsets) cost of the cheapest path from the top row to each cell."""
+    return _framed_costs(local)[:, :, 1:-1]
+
+
+def _framed_costs(local: np.ndarray) -> np.ndarray:
+    """_seam_costs with an infinite column either side of each band: (rows, anchors, offsets + 2)."""
     # An infinite column either side stands for the missing neighbour at the band's edges.
     # min(a + d, b + d) == min(a, b) + d in floating point (rounding is monotonic), so
     # each row costs four array operations.
@@ -130,7 +132,7 @@ def _seam_costs(local: np.ndarray) -> np.ndarray:
         np.add(best, SEAM_DRIFT, out=best)
         np.minimum(prev[:, 1:-1], best, out=best)
         np.add(local[r], best, out=totals[r])
-    return totals
+    return framed
 
 
 def lattice(blob: Blob, ref_h: float) -> tuple[list[float], dict]:
@@ -155,6 +157,12 @@ def lattice(blob: Blob, ref_h: float) -> tuple[list[float], dict]:
                 continue
             runs[(i, j)] = crop
     return severed, runs
+
+
+def whole(blob: Blob):
+    """lattice(blob, math.inf)'s one run, the blob read whole (no blob is wide enough to cut at an
+    unbounded digit height): its crop, or None when it holds under 4 pixels of ink."""
+    return _crop(blob, np.ones(blob.mask.shape, bool))
 
 
 def _crop(blob: Blob, region: np.ndarray):

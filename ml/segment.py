@@ -40,6 +40,7 @@ from ml.rules import outer_boxes as _outer_boxes
 from ml.rules import remove_rules as remove_rules  # re-exported: step 3 of the pipeline
 from ml.seams import lattice as lattice  # re-exported: step 6 (the reader calls segment.lattice)
 from ml.seams import seams as seams
+from ml.seams import whole as whole  # lattice(blob, math.inf)'s one run, made directly
 
 # Ink contrast (fraction of the paper's brightness) below which nothing is ink.
 MIN_INK = 0.16
@@ -387,6 +388,16 @@ LINE_HEIGHT = 32  # rows of a number strip
 LINE_INK = 24  # rows the number's ink spans inside the strip
 LINE_PAD = 4  # blank columns left and right
 MAX_LINE_WIDTH = 256  # a strip is squeezed to at most this many columns (10+ digits)
+
+
+def cached_strip(blobs: list[Blob], made: dict | None) -> tuple[np.ndarray, float]:
+    """number_strip(blobs), made once per list of blobs while `made` (keyed by the blobs) lives."""
+    if made is None:
+        return number_strip(blobs)
+    key = tuple(map(id, blobs))
+    if key not in made:
+        made[key] = number_strip(blobs)
+    return made[key]
 
 
 def number_strip(blobs: list[Blob]) -> tuple[np.ndarray, float]:

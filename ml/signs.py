@@ -80,7 +80,7 @@ def find_marks(mask: np.ndarray, ink: np.ndarray, blobs: list, window=None) -> l
         return []
     x0, y0, x1, y1 = window or (0, 0, mask.shape[1], mask.shape[0])
     x0, y0, x1, y1 = max(0, x0), max(0, y0), min(mask.shape[1], x1), min(mask.shape[0], y1)
-    if x1 <= x0 or y1 <= y0:
+    if x1 <= x0 or y1 <= y0 or not _ink_besides(mask, blobs, (x0, y0, x1, y1)):
         return []
     count, labels, stats, _ = cv2.connectedComponentsWithStats(
         np.ascontiguousarray(mask[y0:y1, x0:x1]), connectivity=8
@@ -104,6 +104,20 @@ def find_marks(mask: np.ndarray, ink: np.ndarray, blobs: list, window=None) -> l
         soft = np.where(grown, ink[top:bottom, left:right], 0.0).astype(np.float32)
         marks.append(Blob(left, top, right - left, bottom - top, own, soft))
     return marks
+
+
+def _ink_besides(mask: np.ndarray, blobs: list, window) -> bool:
+    """Whether the window holds ink that is not the blobs' own. A blob is whole pieces of this
+    mask (find_blobs), so without such ink every piece in the window is part of one blob and
+    inside its box: there is no mark, and the labelling can be skipped."""
+    x0, y0, x1, y1 = window
+    rest = mask[y0:y1, x0:x1] != 0
+    for b in blobs:
+        left, top, right, bottom = max(b.x, x0), max(b.y, y0), min(b.right, x1), min(b.bottom, y1)
+        if right > left and bottom > top:
+            own = b.mask[top - b.y : bottom - b.y, left - b.x : right - b.x]
+            rest[top - y0 : bottom - y0, left - x0 : right - x0] &= ~own
+    return bool(rest.any())
 
 
 def with_marks(group: list, mask: np.ndarray, ink: np.ndarray) -> list:
