@@ -21,6 +21,20 @@ def test_it_reads_percentiles_of_bytes_from_a_histogram_exactly():
             assert order_stats.byte_percentiles(values, (1, 50, 90, 99)) == expected
 
 
+def test_it_interpolates_percentiles_between_the_same_order_statistics_as_a_full_partition():
+    rng = np.random.default_rng(4)
+    for n in (1, 2, 3, 9, 10, 400, 2001):
+        for values in (rng.random(n), rng.integers(0, 4, n) / 3, np.zeros(n)):
+            values = values.astype(np.float32)
+            for qs in ((90,), (50,), (0,), (100,), (1, 50, 99), (25, 26)):
+                ranks = [q / 100 * (n - 1) for q in qs]
+                bounds = [(int(np.floor(r)), int(np.ceil(r))) for r in ranks]
+                part = np.partition(values, sorted({i for pair in bounds for i in pair}))
+                pairs = zip(ranks, bounds, strict=True)
+                plain = [float(part[lo] + (part[hi] - part[lo]) * (r - lo)) for r, (lo, hi) in pairs]
+                assert order_stats.percentiles(values, qs) == plain
+
+
 def test_it_makes_the_same_ink_map_from_bytes_as_from_floats():
     # ink_map takes the byte path for uint8 photos and the float path otherwise: both agree.
     rng = np.random.default_rng(1)
