@@ -268,3 +268,53 @@ def test_it_labels_pieces_of_ink_as_the_default_connected_components_do():
         count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
         fast = rules.components(mask)
         assert fast[0] == count and np.array_equal(fast[1], labels) and np.array_equal(fast[2], stats)
+
+
+def _page_blobs(image: bytes):
+    from ml.load import load_image
+
+    ink = segment.ink_map(load_image(image)[0])
+    mask, ink, _ = segment.remove_rules(segment.binarize(ink), ink)
+    return mask, ink, segment.find_blobs(mask, ink)
+
+
+def _same_crop(a, b) -> bool:
+    if a is None or b is None:
+        return a is b
+    same = all(np.array_equal(x, y) and x.dtype == y.dtype for x, y in zip(a[4:], b[4:], strict=True))
+    return a[:4] == b[:4] and same
+
+
+def test_it_cuts_a_blob_read_whole_as_its_lattice_does_at_an_unbounded_height():
+    rng = np.random.default_rng(9)
+    for condition in ("touching", "worksheet", "mixed"):
+        _, _, blobs = _page_blobs(synth.make_sample(rng, condition).image)
+        assert blobs
+        for blob in blobs:
+            assert _same_crop(seams.whole(blob), seams.lattice(blob, float("inf"))[1][(0, 1)])
+
+
+def test_it_finds_the_same_marks_where_it_skips_labelling_a_window_of_the_numbers_own_ink(
+    reader, clear_digits, monkeypatch
+):
+    from ml import signs
+
+    from .conftest import math_photo
+
+    calls = []
+    find_marks = signs.find_marks
+    monkeypatch.setattr(signs, "find_marks", lambda *args: calls.append(args) or find_marks(*args))
+    rng = np.random.default_rng(10)
+    labels = ("-12", "3.5", "3/4", "-0.5")
+    photos = [math_photo(clear_digits, label, seed) for seed, label in enumerate(labels)]
+    photos += [synth.make_sample(rng, condition).image for condition in ("mixed", "ruled", "worksheet") * 3]
+    for photo in photos:
+        reader.read(photo)
+    fast = [find_marks(*args) for args in calls]
+    monkeypatch.setattr(signs, "_ink_besides", lambda mask, blobs, window: True)
+    labelled = [find_marks(*args) for args in calls]
+    assert any(labelled) and sum(not m for m in labelled) > len(calls) // 2
+    for a, b in zip(fast, labelled, strict=True):
+        assert [(m.x, m.y, m.w, m.h) for m in a] == [(m.x, m.y, m.w, m.h) for m in b]
+        for m, n in zip(a, b, strict=True):
+            assert np.array_equal(m.mask, n.mask) and np.array_equal(m.soft, n.soft)
