@@ -101,7 +101,7 @@ def _thicker_than_rule(mask: np.ndarray, core: np.ndarray) -> np.ndarray:
     rule alone, so it survives the erasing. Each rule is measured on its own:
     two rules drawn close together make one thick band, not a stroke.
     """
-    labels, stats = _inked_rows_components(core)
+    _, labels, stats = inked_components(core)
     thickness = stats[:, cv2.CC_STAT_AREA] / np.maximum(stats[:, cv2.CC_STAT_WIDTH], 1)
     thickness[0] = np.inf
     thick = np.zeros(mask.shape, np.uint8)
@@ -120,29 +120,36 @@ def _thicker_than_rule(mask: np.ndarray, core: np.ndarray) -> np.ndarray:
     return thick
 
 
-def _inked_rows_components(core: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """components(core)'s labels and stats, scanning only the rows that hold ink.
+def inked_components(mask: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
+    """components(mask), scanning only the rows and columns that hold ink: the same count,
+    labels and stats, but for the background's (row 0), which is left as it comes.
 
     The labeller numbers pieces in the order its 2x2 blocks first meet them, rows of
-    blocks from the top. The runs of row pairs (0-1, 2-3, ...) holding ink are stacked
-    with two blank rows between them: the blocks and their order stay, and so do the
-    numbers (tests/ml/test_exact_rewrites.py), but the blank rows of the page are skipped.
+    blocks from the top. The runs of row pairs (0-1, 2-3, ...) holding ink are stacked,
+    two blank rows between them, from an even column on: the blocks and their order stay,
+    and so do the numbers (tests/ml/test_exact_rewrites.py), but blank rows are skipped.
     """
-    h, w = core.shape
-    inked = np.append(_row_sums(core) > 0, False)
+    h, w = mask.shape
+    columns = np.flatnonzero(_column_sums(mask))
+    if not columns.size:
+        return components(mask)
+    left, right = int(columns[0] - columns[0] % 2), int(columns[-1] + 1)
+    inked = np.append(_row_sums(mask) > 0, False)
     pairs = inked[0:h:2] | inked[1 : h + 1 : 2]
     edges = np.diff(np.concatenate(([0], pairs.astype(np.int8), [0])))
-    starts, stops = np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist()
-    runs = [(2 * a, min(2 * b, h)) for a, b in zip(starts, stops, strict=True)]
-    blank = np.zeros((2, w), core.dtype)
-    stack = np.concatenate([part for a, b in runs for part in (core[a:b], blank)] or [blank])
-    _, stacked, stats = components(stack)
+    starts, stops = 2 * np.flatnonzero(edges == 1), np.minimum(2 * np.flatnonzero(edges == -1), h)
+    at = np.concatenate(([0], np.cumsum(stops - starts + 2)[:-1]))  # each run's first row in the stack
+    blank = np.zeros((2, right - left), mask.dtype)
+    runs = list(zip(starts.tolist(), stops.tolist(), strict=True))
+    stack = np.concatenate([part for a, b in runs for part in (mask[a:b, left:right], blank)])
+    count, stacked, stats = components(stack)
     labels = np.zeros((h, w), np.int32)
-    at = 0
-    for a, b in runs:
-        labels[a:b] = stacked[at : at + b - a]
-        at += b - a + 2
-    return labels, stats
+    for (a, b), row in zip(runs, at.tolist(), strict=True):
+        labels[a:b, left:right] = stacked[row : row + b - a]
+    run = np.searchsorted(at, stats[1:, cv2.CC_STAT_TOP], side="right") - 1
+    stats[1:, cv2.CC_STAT_TOP] += starts[run] - at[run]
+    stats[1:, cv2.CC_STAT_LEFT] += left
+    return count, labels, stats
 
 
 def _row_sums(values: np.ndarray) -> np.ndarray:

@@ -35,7 +35,7 @@ import numpy as np
 from ml.order_stats import byte_percentiles as _byte_percentiles
 from ml.order_stats import median as _median
 from ml.order_stats import percentiles as _percentiles
-from ml.rules import RULE_SPAN, components, long_runs
+from ml.rules import RULE_SPAN, inked_components, long_runs
 from ml.rules import outer_boxes as _outer_boxes
 from ml.rules import remove_rules as remove_rules  # re-exported: step 3 of the pipeline
 from ml.seams import lattice as lattice  # re-exported: step 6 (the reader calls segment.lattice)
@@ -186,7 +186,7 @@ def digit_height(mask: np.ndarray) -> float | None:
 
 
 def find_blobs(mask: np.ndarray, ink: np.ndarray) -> list[Blob]:
-    count, labels, stats = components(mask)
+    count, labels, stats = inked_components(mask)  # stats[0], the background's, is not used
     h_img, w_img = mask.shape
     min_h = max(6, round(0.02 * min(h_img, w_img)))
     # [x, y, w, h, label] of the pieces at least 3 rows tall and 6 pixels big, in label order.

@@ -241,21 +241,22 @@ def test_it_judges_strokes_on_a_rule_near_the_rules_only_exactly():
         assert rules._rule_thickness(core) == plain
 
 
-def test_it_labels_the_rules_on_their_rows_alone_as_on_the_whole_page():
+def test_it_labels_the_inked_rows_and_columns_alone_as_the_whole_page():
     rng = np.random.default_rng(3)
-    for k in range(400):
+    for k in range(600):
         h, w = int(rng.integers(1, 90)), int(rng.integers(1, 120))
-        core = np.zeros((h, w), np.uint8)
-        for _ in range(int(rng.integers(0, 6))):
-            row, rows = int(rng.integers(0, h)), int(rng.integers(1, 4))
-            core[row : row + rows, int(rng.integers(0, w)) : int(rng.integers(0, w + 1))] = 1
+        mask = np.zeros((h, w), np.uint8)
+        for _ in range(int(rng.integers(0, 6))):  # rules, and blocks of ink anywhere
+            row, rows = int(rng.integers(0, h)), int(rng.integers(1, 4 if k % 3 else 12))
+            mask[row : row + rows, int(rng.integers(0, w)) : int(rng.integers(0, w + 1))] = 1
         if k % 2:
-            core |= (rng.random((h, w)) < rng.choice([0.01, 0.05, 0.3])).astype(np.uint8)
-        _, labels, stats = rules.components(core)
-        fast_labels, fast_stats = rules._inked_rows_components(core)
-        assert np.array_equal(fast_labels, labels)
-        # Every piece's area and width (the rule's thickness); the background's row differs.
-        assert np.array_equal(fast_stats[1:, [2, 4]], stats[1:, [2, 4]])
+            mask |= (rng.random((h, w)) < rng.choice([0.01, 0.05, 0.3])).astype(np.uint8)
+        if k % 5 == 0:
+            mask *= np.uint8(255)
+        count, labels, stats = rules.components(mask)
+        fast_count, fast_labels, fast_stats = rules.inked_components(mask)
+        assert fast_count == count and np.array_equal(fast_labels, labels)
+        assert np.array_equal(fast_stats[1:], stats[1:])  # the background's row differs
 
 
 def test_it_labels_pieces_of_ink_as_the_default_connected_components_do():
