@@ -298,12 +298,14 @@ class Reader:
 
         wholes = [_digit_crop(segment.whole(blob)) for blob in blobs]
         self._classify([whole for whole in wholes if whole is not None])
-        plans = {}
-        for index, (blob, whole) in enumerate(zip(blobs, wholes, strict=True)):
-            if whole is not None and _run_score(whole, heights[index]) > SURE_WHOLE:
-                plans[index] = ([0.0, 0.0], {(0, 1): whole})
-            else:
-                plans[index] = _lattice(blob, heights[index], whole)
+        sure = [w is not None and _run_score(w, heights[k]) > SURE_WHOLE for k, w in enumerate(wholes)]
+        unsure = [k for k, ok in enumerate(sure) if not ok]  # cut: their seams are found together
+        found = segment.lattices([blobs[k] for k in unsure], [heights[k] for k in unsure])
+        cuts = dict(zip(unsure, found, strict=True))
+        plans = {
+            k: ([0.0, 0.0], {(0, 1): w}) if ok else _lattice(*cuts[k], w)
+            for k, (w, ok) in enumerate(zip(wholes, sure, strict=True))
+        }
         cut = [(*plans[k], heights[k]) for k in plans if any(_unread(c) for c in plans[k][1].values())]
         self._classify([c for severed, runs, ref_h in cut for c in _promising(severed, runs, ref_h)])
         for severed, runs, ref_h in cut:
@@ -327,11 +329,8 @@ class Reader:
             crop["digit"], crop["confidence"], crop["probs"] = int(p.argmax()), float(p.max()), p
 
 
-def _lattice(blob, ref_h: float, whole: dict | None) -> tuple[list[float], dict]:
-    """A blob's cuts and runs; the run spanning the whole blob reuses its crop already read."""
-    from ml import segment
-
-    severed, runs = segment.lattice(blob, ref_h)
+def _lattice(severed: list[float], runs: dict, whole: dict | None) -> tuple[list[float], dict]:
+    """A blob's lattice (segment.lattice) to be read; the run spanning the whole blob reuses its crop."""
     last = max(j for _, j in runs)
     crops = {key: _unread_crop(p) for key, p in runs.items() if key != (0, last) or whole is None}
     if whole is not None and (0, last) in runs:

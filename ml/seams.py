@@ -37,10 +37,32 @@ def seams(blob: Blob, ref_h: float, limit: int | None = None) -> tuple[list[np.n
     sideways step), kept when they are local optima, split the ink
     non-trivially and are not near-copies of a cheaper cut.
     """
+    return seams_of([blob], [ref_h], limit)[0]
+
+
+def seams_of(
+    blobs: list, ref_hs: list, limit: int | None = None
+) -> list[tuple[list[np.ndarray], list[float]]]:
+    """seams(blob, ref_h) of each blob; the cheapest paths of all of them found in one pass."""
+    found, wide = [], []
+    for blob, ref_h in zip(blobs, ref_hs, strict=True):
+        h, w = blob.mask.shape
+        edges = [np.zeros(h, np.int32), np.full(h, w, np.int32)]
+        if w < NARROW_BLOB * max(h, 0.8 * ref_h) or w < 6:  # too narrow for two digits side by side
+            found.append((edges, [0.0, 0.0]))
+        else:
+            found.append(None)
+            wide.append((len(found) - 1, edges, *_bands(blob, ref_h)))
+    cheapest = _cheapest_paths([local for *_, local in wide])
+    for (k, edges, step, band, anchors, _), (columns, cost) in zip(wide, cheapest, strict=True):
+        paths = (columns + (anchors - band)[:, None]).astype(np.int32)
+        found[k] = _cuts(blobs[k], ref_hs[k], edges, step, paths, cost, limit)
+    return found
+
+
+def _bands(blob: Blob, ref_h: float) -> tuple:
+    """(the ink each boundary crosses, band, anchors, each anchor's band of it per row)."""
     h, w = blob.mask.shape
-    edges = [np.zeros(h, np.int32), np.full(h, w, np.int32)]
-    if w < NARROW_BLOB * max(h, 0.8 * ref_h) or w < 6:  # too narrow for two digits side by side
-        return edges, [0.0, 0.0]
     padded = np.zeros((h, w + 2), np.float32)
     np.maximum(blob.mask, blob.soft, out=padded[:, 1:-1], dtype=np.float32)
     # The cut at boundary s lies between columns s-1 and s: it severs a stroke
@@ -53,7 +75,25 @@ def seams(blob: Blob, ref_h: float, limit: int | None = None) -> tuple[list[np.n
     outside = np.full((h, band), np.inf, np.float32)
     wide = np.concatenate([outside, step, outside], axis=1)
     offsets = np.arange(2 * band + 1)
-    local = wide[:, anchors[:, None] + offsets[None, :]]  # (h, anchors, 2 band + 1)
+    return step, band, anchors, wide[:, anchors[:, None] + offsets[None, :]]  # (h, anchors, 2 band + 1)
+
+
+def _cheapest_paths(locals_: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per (rows, anchors, offsets) band costs: each anchor's cheapest path top to bottom, as
+    (anchors, rows) offsets, and its cost.
+
+    All the blobs' bands go through the programme at once, each in its own anchors: a
+    narrower band is padded with infinite cells (like the frame past a band's edge), a
+    shorter blob with rows of zero cost above it (its first row then costs local + 0).
+    """
+    if not locals_:
+        return []
+    rows, width = max(c.shape[0] for c in locals_), max(c.shape[2] for c in locals_)
+    local = np.full((rows, sum(c.shape[1] for c in locals_), width), np.inf, np.float32)
+    starts = np.cumsum([0] + [c.shape[1] for c in locals_])
+    for c, at in zip(locals_, starts.tolist(), strict=False):
+        local[rows - c.shape[0] :, at : at + c.shape[1], : c.shape[2]] = c
+        local[: rows - c.shape[0], at : at + c.shape[1], : c.shape[2]] = 0.0
     framed = _framed_costs(local)
     total = framed[-1, :, 1:-1]
     # Per row: come straight down, or from one column left or right (ties go
@@ -64,14 +104,23 @@ def seams(blob: Blob, ref_h: float, limit: int | None = None) -> tuple[list[np.n
     back = np.where(from_left <= from_right, np.int8(-1), np.int8(1))  # back[r - 1]: row r's step
     back[framed[:-1, :, 1:-1] <= np.minimum(from_left, from_right)] = 0
     pos = total.argmin(axis=1)
-    cost = total[np.arange(len(anchors)), pos]
+    cost = total[np.arange(len(pos)), pos]
     # Row by row up the cuts, each anchor's step read from the flattened rows (cheaper than a 3-D index).
-    steps, start = back.reshape(h - 1, back.shape[1] * back.shape[2]), np.arange(len(anchors)) * back.shape[2]
+    steps, start = back.reshape(rows - 1, back.shape[1] * back.shape[2]), np.arange(len(pos)) * back.shape[2]
     columns = [pos]
-    for r in range(h - 2, -1, -1):
+    for r in range(rows - 2, -1, -1):
         pos = pos + steps[r].take(start + pos)
         columns.append(pos)
-    paths = (np.stack(columns[::-1], axis=1) + (anchors - band)[:, None]).astype(np.int32)
+    columns = np.stack(columns[::-1], axis=1)
+    return [
+        (columns[at : at + c.shape[1], rows - c.shape[0] :], cost[at : at + c.shape[1]])
+        for c, at in zip(locals_, starts.tolist(), strict=False)
+    ]
+
+
+def _cuts(blob: Blob, ref_h: float, edges: list, step: np.ndarray, paths, cost, limit) -> tuple:
+    """The distinct useful cuts among the anchors' cheapest paths, and the strokes each severs."""
+    h, w = blob.mask.shape
     finite = np.isfinite(cost)
     paths, cost = paths[finite], cost[finite]
     area = float(blob.mask.sum())
@@ -140,7 +189,18 @@ def lattice(blob: Blob, ref_h: float) -> tuple[list[float], dict]:
 
     A crop is (x, y, w, h, soft, mask) in page coordinates, like `piece`.
     """
-    cuts, severed = seams(blob, ref_h)
+    return _runs(blob, ref_h, *seams(blob, ref_h))
+
+
+def lattices(blobs: list, ref_hs: list) -> list[tuple[list[float], dict]]:
+    """lattice(blob, ref_h) of each blob, their seams found together (seams_of)."""
+    return [
+        _runs(blob, ref_h, *found)
+        for blob, ref_h, found in zip(blobs, ref_hs, seams_of(blobs, ref_hs), strict=True)
+    ]
+
+
+def _runs(blob: Blob, ref_h: float, cuts: list, severed: list) -> tuple[list[float], dict]:
     h, w = blob.mask.shape
     cols = np.arange(w)[None, :]
     right_of = [cols >= cut[:, None] for cut in cuts]  # each cut's right side, made once

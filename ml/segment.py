@@ -39,6 +39,7 @@ from ml.rules import RULE_SPAN, inked_components, long_runs
 from ml.rules import outer_boxes as _outer_boxes
 from ml.rules import remove_rules as remove_rules  # re-exported: step 3 of the pipeline
 from ml.seams import lattice as lattice  # re-exported: step 6 (the reader calls segment.lattice)
+from ml.seams import lattices as lattices
 from ml.seams import seams as seams
 from ml.seams import whole as whole  # lattice(blob, math.inf)'s one run, made directly
 

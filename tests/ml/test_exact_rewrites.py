@@ -319,3 +319,21 @@ def test_it_finds_the_same_marks_where_it_skips_labelling_a_window_of_the_number
         assert [(m.x, m.y, m.w, m.h) for m in a] == [(m.x, m.y, m.w, m.h) for m in b]
         for m, n in zip(a, b, strict=True):
             assert np.array_equal(m.mask, n.mask) and np.array_equal(m.soft, n.soft)
+
+
+def test_it_finds_the_same_seams_for_the_blobs_of_a_page_together_as_one_by_one():
+    rng = np.random.default_rng(12)
+    cut = 0
+    for condition in ("touching", "worksheet", "mixed"):
+        _, _, blobs = _page_blobs(synth.make_sample(rng, condition).image)
+        heights = [
+            h * f for h, f in zip(segment.line_heights(blobs), rng.uniform(0.4, 1.1, len(blobs)), strict=True)
+        ]
+        for blob, height, (cuts, severed) in zip(blobs, heights, seams.seams_of(blobs, heights), strict=True):
+            alone = seams.seams(blob, height)
+            assert severed == alone[1] and len(cuts) == len(alone[0])
+            assert all(
+                np.array_equal(a, b) and a.dtype == b.dtype for a, b in zip(cuts, alone[0], strict=True)
+            )
+            cut += len(cuts) > 2
+    assert cut >= 3
