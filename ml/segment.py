@@ -134,13 +134,14 @@ def binarize(ink: np.ndarray) -> np.ndarray:
     # of a stroke survive while faint noise elsewhere does not.
     weak = (ink > 0.5 * threshold).astype(np.uint8)
     count, labels = cv2.connectedComponents(weak, connectivity=8)
-    keep = np.zeros(count, np.uint8)
-    keep[labels[ink > threshold]] = 1
-    keep[0] = 0
+    # One row of max(count, 256): the byte lookup below wants 256 entries, given as a row (OpenCV
+    # looks a column up three times slower, to the same bytes).
+    keep = np.zeros((1, max(count, 256)), np.uint8)
+    keep[0, labels[ink > threshold]] = 1
+    keep[0, 0] = 0
     if count <= 256:  # the usual case: a table lookup on bytes is several times faster than take
-        # ... given as one row: OpenCV looks a column of 256 up three times slower, to the same bytes.
-        return cv2.LUT(labels.astype(np.uint8), np.pad(keep, (0, 256 - count)).reshape(1, 256))
-    return np.take(keep, labels)
+        return cv2.LUT(labels.astype(np.uint8), keep)
+    return np.take(keep[0], labels)
 
 
 # ------------------------------------------------------------------------ scale
