@@ -520,17 +520,19 @@ def _reconcile(digits: list[dict], reading, group, plans=None) -> list[dict]:
     cut = "".join(str(c["digit"]) for c in digits)
     if not found or text == cut:
         return digits
-    # A lone digit is the classifier's to read: it learned single digits, the line model numbers.
     lone = len(group) == 1 and len(digits) == 1 == len(found)
-    if plans is not None and len(reading) > 3 and not lone and text.isdigit():
+    if plans is not None and len(reading) > 3 and text.isdigit():
         from ml import combine
 
-        choice = combine.choose(cut, text, reading[3], plans, _digit_score)
-        if choice.text == text:
-            digits = _line_digits(group, found, scale, digits)
-        if choice.margin >= JOINT_SURE and min(c["confidence"] for c in digits) >= DISAGREEMENT_SURE:
-            return digits
-        return [{**c, "confidence": min(c["confidence"], DISAGREEMENT)} for c in digits]
+        if lone:  # a lone digit: both models' probabilities of each digit (ml.combine.lone_digit)
+            digits = [combine.lone_digit(digits[0], reading[3])]
+        else:
+            choice = combine.choose(cut, text, reading[3], plans, _digit_score)
+            if choice.text == text:
+                digits = _line_digits(group, found, scale, digits)
+            if choice.margin >= JOINT_SURE and min(c["confidence"] for c in digits) >= DISAGREEMENT_SURE:
+                return digits
+            return [{**c, "confidence": min(c["confidence"], DISAGREEMENT)} for c in digits]
     line_confidence = float(np.prod([p for _, p, _ in found]))
     if not lone and line_confidence > LINE_MARGIN * float(np.prod([c["confidence"] for c in digits])):
         digits = _line_digits(group, found, scale, digits)
