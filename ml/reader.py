@@ -114,13 +114,13 @@ class Reader:
         return numbers
 
     def _numbers(self, array: np.ndarray, width: int, height: int) -> list[dict]:
-        from ml import segment
+        from ml import segment, skew
 
         ink = segment.ink_map(array)
         mask = segment.binarize(ink)
         ink, mask = segment.rescale(ink, mask, MIN_WORK_SIDE)
         mask, ink, affine = segment.remove_rules(mask, ink)
-        blobs = segment.find_blobs(mask, ink)
+        mask, ink, affine, blobs = skew.straighten(mask, ink, affine, segment.find_blobs(mask, ink))
         if not blobs:
             return []
         to_original = _box_mapper(affine, width / ink.shape[1], height / ink.shape[0], width, height)
