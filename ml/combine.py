@@ -31,6 +31,11 @@ import numpy as np
 LATTICE_WEIGHT = 1.0
 LATTICE_CLIP = 3.0
 LINE_BIAS = 1.0
+# A lone digit read differently by the two models scores log P_classifier(d) + LONE_LINE_WEIGHT *
+# log P_line("d"). On 30k training digits read alone (170 such disagreements), the classifier
+# alone was right 87 times, the line model 62, weights 0.3-1.0 105-109 times; 0.5 gained on
+# each third of them (1.0 lost 2 on one).
+LONE_LINE_WEIGHT = 0.5
 
 
 @dataclass(frozen=True)
@@ -115,3 +120,17 @@ def choose(cut_text: str, line_text: str, frames, plans: list, run_score) -> Cho
 
 def _labels(text: str) -> list[int]:
     return [int(c) for c in text]
+
+
+def lone_digit(crop: dict, frames) -> dict:
+    """A lone digit the two models read differently, read as the digit both together find likeliest.
+
+    Each digit d scores P_classifier(d) * P_line("d") ** LONE_LINE_WEIGHT (the line model's CTC
+    probability of the one-symbol text), so a classifier unsure of a crop unlike MNIST's can
+    be outvoted by a sure line model, and the other way round. The crop's confidence stays the
+    classifier's for the digit chosen (ml.reader flags it unless that is sure).
+    """
+    probs = np.asarray(crop["probs"], np.float64)
+    line = np.array([ctc_log_prob(frames, [d]) for d in range(len(probs))])
+    digit = int(np.argmax(np.log(np.maximum(probs, 1e-30)) + LONE_LINE_WEIGHT * line))
+    return {**crop, "digit": digit, "confidence": float(probs[digit])}

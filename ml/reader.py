@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ml import combine
 from ml.litert import Classifier, LineReader
 from ml.load import MIN_WORK_SIDE, load_image
 
@@ -113,13 +114,13 @@ class Reader:
         return numbers
 
     def _numbers(self, array: np.ndarray, width: int, height: int) -> list[dict]:
-        from ml import segment
+        from ml import segment, skew
 
         ink = segment.ink_map(array)
         mask = segment.binarize(ink)
         ink, mask = segment.rescale(ink, mask, MIN_WORK_SIDE)
         mask, ink, affine = segment.remove_rules(mask, ink)
-        blobs = segment.find_blobs(mask, ink)
+        mask, ink, affine, blobs = skew.straighten(mask, ink, affine, segment.find_blobs(mask, ink))
         if not blobs:
             return []
         to_original = _box_mapper(affine, width / ink.shape[1], height / ink.shape[0], width, height)
@@ -511,27 +512,26 @@ def _blob_digit(blob, digit: int, confidence: float) -> dict:
 
 
 def _reconcile(digits: list[dict], reading, group, plans=None) -> list[dict]:
-    """The cut reading, or the line model's where both models together prefer it (ml.combine;
-    without the line model's frames or the lattices: where it is the more confident)."""
+    """The cut reading, or the line model's where both models together prefer it, for a lone digit
+    digit by digit (ml.combine; without frames or lattices: where it is the more confident)."""
     if reading is None or not digits:
         return digits
     text, found, scale = reading[:3]
     cut = "".join(str(c["digit"]) for c in digits)
     if not found or text == cut:
         return digits
-    # A lone digit is the classifier's to read: it learned single digits, the line model numbers.
     lone = len(group) == 1 and len(digits) == 1 == len(found)
-    if plans is not None and len(reading) > 3 and not lone and text.isdigit():
-        from ml import combine
-
+    joint = plans is not None and len(reading) > 3 and text.isdigit()
+    line_confidence = float(np.prod([p for _, p, _ in found]))
+    if joint and lone:  # each digit weighed by both models (the classifier alone chose before)
+        digits = [combine.lone_digit(digits[0], reading[3])]
+    elif joint:
         choice = combine.choose(cut, text, reading[3], plans, _digit_score)
         if choice.text == text:
             digits = _line_digits(group, found, scale, digits)
-        if choice.margin >= JOINT_SURE and min(c["confidence"] for c in digits) >= DISAGREEMENT_SURE:
-            return digits
-        return [{**c, "confidence": min(c["confidence"], DISAGREEMENT)} for c in digits]
-    line_confidence = float(np.prod([p for _, p, _ in found]))
-    if not lone and line_confidence > LINE_MARGIN * float(np.prod([c["confidence"] for c in digits])):
+        if choice.margin < JOINT_SURE:  # a close call stays doubtful, however sure its winner
+            return [{**c, "confidence": min(c["confidence"], DISAGREEMENT)} for c in digits]
+    elif not lone and line_confidence > LINE_MARGIN * float(np.prod([c["confidence"] for c in digits])):
         digits = _line_digits(group, found, scale, digits)
     if min(c["confidence"] for c in digits) >= DISAGREEMENT_SURE:
         return digits

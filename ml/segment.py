@@ -202,7 +202,7 @@ def find_blobs(mask: np.ndarray, ink: np.ndarray) -> list[Blob]:
     if not big:
         return []
     ref = float(_median([b for b in big if b >= 0.4 * max(big)]))
-    groups = _merge_pieces(boxes, ref)
+    groups = _join_stacked(_merge_pieces(boxes, ref), ref)
     blobs = []
     for group in groups:
         x0 = min(b[0] for b in group)
@@ -258,6 +258,48 @@ def _merge_pieces(boxes: list, ref: float) -> list[list]:
         else:
             target.append(box)
     return groups
+
+
+def _join_stacked(groups: list[list], ref: float) -> list[list]:
+    """Join two big pieces one right on top of the other: a digit broken across its middle
+    (a 6's stem above its loop). _merge_pieces attaches only pieces under 0.75 `ref`, and
+    a lone digit's `ref` is its own pieces' height, so such halves stay apart and are read
+    as two numbers on two lines. Pieces that share a line (touching or overlapping digits)
+    or lie a line apart (two numbers one under the other) stay apart."""
+    if len(groups) < 2:
+        return groups
+    box = np.array([_group_box(g) for g in groups], np.int64)  # x0, y0, x1, y1
+    (x0, y0, x1, y1), (w, h) = box.T[:, :, None], (box[:, 2:] - box[:, :2]).T[:, :, None]
+    across = np.minimum(x1, x1.T) - np.maximum(x0, x0.T)
+    down = np.minimum(y1, y1.T) - np.maximum(y0, y0.T)  # < 0: the gap between them
+    tall = np.maximum(y1, y1.T) - np.minimum(y0, y0.T)
+    wide = np.maximum(x1, x1.T) - np.minimum(x0, x0.T)
+    join = (
+        (across >= 0.5 * np.minimum(w, w.T))
+        & (down >= -STACKED_GAP * ref)  # nearly touching: lines of numbers are far further apart
+        & (down < 0.35 * np.minimum(h, h.T))  # not on one line (ml.segment.group_lines)
+        & (wide <= tall)  # one digit's shape, narrower than tall
+    )
+    np.fill_diagonal(join, False)
+    taken, partner = set(), {}  # the lower index takes both pieces: the blobs' order is as before
+    for i, j in zip(*np.nonzero(np.triu(join)), strict=True):
+        if i not in taken and j not in taken:
+            taken.update((i, j))
+            partner[i] = j
+    return [
+        g + groups[partner[k]] if k in partner else g
+        for k, g in enumerate(groups)
+        if k not in taken or k in partner
+    ]
+
+
+def _group_box(group: list) -> tuple[int, int, int, int]:
+    return (
+        min(b[0] for b in group),
+        min(b[1] for b in group),
+        max(b[0] + b[2] for b in group),
+        max(b[1] + b[3] for b in group),
+    )
 
 
 def _stacked(box, group: tuple, vgap: int, merged: tuple, ref: float) -> bool:

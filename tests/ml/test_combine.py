@@ -79,3 +79,18 @@ def test_it_keeps_the_cut_reading_when_the_line_model_barely_prefers_its_own():
     plans = [([0.0, 1.0, 0.0], runs, 20.0, 0.0)]
     choice = combine.choose("10", "11", frames, plans, _score)
     assert choice.text == "10" and choice.lattice_gap > 0
+
+
+def test_it_lets_a_sure_line_model_outvote_an_unsure_classifier_on_a_lone_digit():
+    # The classifier leans to "0" (a crop unlike MNIST's); the line model reads "1" surely.
+    frames = _frames([[0.02, 0.02, 0.96], [0.01, 0.98, 0.01], [0.02, 0.02, 0.96]])
+    crop = {"box": (0, 0, 9, 20), "digit": 0, "confidence": 0.6, "probs": np.array([0.6, 0.4])}
+    read = combine.lone_digit(crop, frames)
+    assert read["digit"] == 1 and read["confidence"] == 0.4  # the classifier's, for the digit kept
+    assert read["box"] == crop["box"]
+
+
+def test_it_keeps_a_sure_classifiers_lone_digit_against_a_line_model_that_leans_away():
+    frames = _frames([[0.02, 0.02, 0.96], [0.35, 0.63, 0.02], [0.02, 0.02, 0.96]])
+    crop = {"box": (0, 0, 9, 20), "digit": 0, "confidence": 0.97, "probs": np.array([0.97, 0.03])}
+    assert combine.lone_digit(crop, frames)["digit"] == 0

@@ -84,6 +84,44 @@ def test_it_reads_a_five_with_a_detached_bar_as_one_digit(reader, clear_digits):
     assert numbers_of(reader.read(synth.encode(five, None))) == ["5"]
 
 
+def _stacked_halves(gap: int) -> np.ndarray:
+    """A 6 broken across its middle: a slanted stem, then `gap` rows lower its loop."""
+    mask = np.zeros((140, 140), np.uint8)
+    cv2.line(mask, (80, 20), (50, 66), 1, 7)
+    cv2.circle(mask, (64, 66 + gap + 22), 22, 1, 7)
+    return mask
+
+
+def test_it_joins_a_digit_broken_across_its_middle_into_one_blob():
+    # Both halves are big, so the small-piece merge leaves them apart: read as two numbers.
+    blobs = segment.find_blobs(_stacked_halves(10), _stacked_halves(10).astype(np.float32))
+    assert len(blobs) == 1 and blobs[0].y <= 20 and blobs[0].bottom >= 110
+
+
+@pytest.mark.parametrize("gap", [40, 80])
+def test_it_keeps_two_numbers_one_under_the_other_apart(gap):
+    mask = np.zeros((260, 140), np.uint8)
+    cv2.circle(mask, (64, 50), 26, 1, 7)  # a 0 ...
+    cv2.circle(mask, (64, 50 + 52 + gap), 26, 1, 7)  # ... and one on the line below
+    assert len(segment.find_blobs(mask, mask.astype(np.float32))) == 2
+
+
+def test_it_keeps_overlapping_digits_of_one_line_apart():
+    mask = np.zeros((140, 140), np.uint8)
+    cv2.line(mask, (30, 30), (90, 30), 1, 6)  # a 7 whose bar reaches over ...
+    cv2.line(mask, (90, 30), (70, 100), 1, 6)
+    cv2.line(mask, (50, 45), (50, 100), 1, 6)  # ... the 1 written under it, on the same line
+    assert len(segment.find_blobs(mask, mask.astype(np.float32))) == 2
+
+
+def test_it_reads_a_six_broken_across_its_middle_as_one_number(reader, clear_digits):
+    six = clear_digits[6][1].copy()
+    rows = np.flatnonzero(six.max(axis=1) > 40)
+    cut = rows[0] + (rows[-1] - rows[0]) // 2
+    six[cut] = 0  # the stem lifts off the loop: two halves, one above the other
+    assert len(numbers_of(reader.read(synth.encode(six, None)))) == 1
+
+
 # ------------------------------------------------------------------ signs
 
 
