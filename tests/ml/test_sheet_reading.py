@@ -60,3 +60,28 @@ def test_it_reads_an_unevenly_lit_blurred_qr_code(pool):
     image = np.clip(image, 0, 255).astype(np.uint8)
     assert cv2.QRCodeDetector().detectAndDecode(image)[0] == ""
     assert sheet_reading._qr_text(image, sheet_reading._markers(image)) == sheet_id
+
+
+def test_it_cuts_the_boxes_from_the_photo_at_its_full_size(reader, pool, monkeypatch):
+    # A 12 MP photo decoded at 2000 px leaves a sheet's small digits too few pixels; the
+    # markers are found at that size, but the boxes are cut from the full-size photo.
+    from ml import align, worksheet
+
+    from .worksheet_helpers import mapped
+
+    rng = np.random.default_rng(64)
+    page, sheet_id, student = ws.sheet_page(rng, pool, questions=6)
+    photo, truth = ws.phone_photo(rng, page.image, megapixels=12)
+    seen, cut = [], sheet_reading.cut_areas
+    monkeypatch.setattr(
+        sheet_reading, "cut_areas", lambda image, *rest: seen.append(image.shape) or cut(image, *rest)
+    )
+    result = worksheet.read_sheet(reader, ws.encode(photo))
+    assert seen == [photo.shape[:2]] and max(photo.shape) > align.MAX_SIDE
+    assert result["sheet"] == sheet_id and result["student_id"]["number"] == student
+    assert [a["number"] for a in result["answers"]] == page.labels
+    assert (result["width"], result["height"]) == (photo.shape[1], photo.shape[0])
+    for answer, region in zip(result["answers"], page.regions, strict=True):
+        corners = mapped(region["box"], truth)  # the box in the photo's own pixels
+        assert abs(answer["box"][0] - corners[:, 0].min()) < 8
+        assert abs(answer["box"][1] - corners[:, 1].min()) < 8
