@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from ml import align, segment
-from ml.worksheet import cut_areas, print_mask, public_answer, read_cuts
+from ml.worksheet import PRINT_INK, cut_areas, public_answer, read_cuts
 
 SHEET_DPI = 140  # the frame a DigitSight sheet is read in
 
@@ -104,10 +104,21 @@ def _student_id(digits: list[dict]) -> dict:
 
 @functools.lru_cache(maxsize=8)
 def _sheet_print(layout_id: str) -> np.ndarray:
-    """The print mask of a blank sheet in the frame it is read in (once per layout)."""
+    """The print mask of a blank sheet in the frame it is read in (once per geometry: the tag
+    draws nothing). Only the boxes are drawn, the only print inside a box's reading window;
+    on a white page print_mask is this threshold (ink 1 - gray / 255 above PRINT_INK)."""
     from ml import sheet
 
-    return print_mask(sheet.render(sheet.SheetLayout.from_id(layout_id), SHEET_DPI))
+    layout = sheet.SheetLayout.from_id(layout_id)
+    return _boxes_print(layout.questions, layout.id_digits, layout.columns, layout.paper)
+
+
+@functools.lru_cache(maxsize=8)
+def _boxes_print(questions: int, id_digits: int, columns: int, paper: str) -> np.ndarray:
+    from ml import sheet
+
+    drawn = sheet.render_boxes(sheet.SheetLayout(questions, id_digits, columns, paper), SHEET_DPI)
+    return ((drawn < 255 * (1 - PRINT_INK)) * 255).astype(np.uint8)
 
 
 def find_sheet(gray: np.ndarray):

@@ -85,3 +85,27 @@ def test_it_cuts_the_boxes_from_the_photo_at_its_full_size(reader, pool, monkeyp
         corners = mapped(region["box"], truth)  # the box in the photo's own pixels
         assert abs(answer["box"][0] - corners[:, 0].min()) < 8
         assert abs(answer["box"][1] - corners[:, 1].min()) < 8
+
+
+@pytest.mark.parametrize(
+    ("questions", "id_digits", "columns", "paper"), [(5, 6, 1, "a4"), (40, 12, 2, "letter")]
+)
+def test_it_masks_the_print_of_every_box_window_as_the_whole_sheet_prints_it(
+    questions, id_digits, columns, paper
+):
+    # The reader draws only the boxes (the markers, QR code, title and numbers lie outside
+    # every window): inside each window the mask must be the whole page's, pixel for pixel.
+    from ml import worksheet
+
+    layout = sheet.SheetLayout(questions, id_digits, columns, paper, "t1")
+    whole = worksheet.print_mask(sheet.render(layout, sheet_reading.SHEET_DPI, title="Unit test 7"))
+    boxes = sheet_reading._sheet_print(layout.id)
+    scale = sheet_reading.SHEET_DPI / 72
+    regions = layout.regions()
+    windows = [b for r in regions[:1] for b in r["digits"]] + [r["box"] for r in regions[1:]]
+    for x, y, w, h in ([v * scale for v in box] for box in windows):
+        pad_x, pad_y = worksheet.SPILL_X * h + 3, worksheet.SPILL_Y * h + 3
+        rows = slice(max(0, int(y - pad_y)), int(y + h + pad_y) + 2)
+        cols = slice(max(0, int(x - pad_x)), int(x + w + pad_x) + 2)
+        assert np.array_equal(boxes[rows, cols], whole[rows, cols])
+    assert boxes.sum() < whole.sum()  # and nothing else is drawn
