@@ -30,7 +30,7 @@ MIN_INLIERS = 25
 MIN_QUALITY = 0.55  # share of the template's print that must lie on the page's ink
 SURE_QUALITY = 0.97  # a fit below this is estimated a second way, and the better one kept
 PRINT_INK = 0.35  # ink-map level that counts as print on the template
-MAX_SIDE = 2000  # photos are decoded at most this big (JPEG decodes at 1/2, 1/4 directly)
+MAX_SIDE = 2000  # pages are registered (and markers found) at most this big; areas are cut at full size
 
 
 class AlignmentError(ValueError):
