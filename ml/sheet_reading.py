@@ -18,7 +18,8 @@ import numpy as np
 from ml import align, segment
 from ml.worksheet import PRINT_INK, cut_areas, public_answer, read_cuts
 
-SHEET_DPI = 140  # the frame a DigitSight sheet is read in
+SHEET_DPI = 200  # the frame a sheet's print is drawn in (140 erased it a little worse: tuning pages)
+MISFIT_PT = 4.0 * 72 / 140  # the markers' mean misfit (points) at which the fit's quality is 0
 
 
 def read_sheet(reader, photo) -> dict:
@@ -147,7 +148,7 @@ def find_sheet(gray: np.ndarray):
     error = np.linalg.norm(
         cv2.perspectiveTransform(source.reshape(-1, 1, 2), homography).reshape(-1, 2) - target, axis=1
     )
-    quality = float(np.clip(1.0 - error.mean() / 4.0, 0.0, 1.0))
+    quality = float(np.clip(1.0 - error.mean() / (MISFIT_PT * scale), 0.0, 1.0))
     if quality < 0.5:  # the markers found do not sit where this sheet's layout puts them
         return "The sheet's corner markers do not line up: photograph the whole sheet, flat."
     return layout, homography, quality
