@@ -34,8 +34,9 @@ def remove_print(mask: np.ndarray, printed: np.ndarray, scale: float) -> np.ndar
     # Columns bridge horizontal print, rows vertical print: a stroke crossing either keeps its width.
     bridge = cv2.morphologyEx(written, cv2.MORPH_CLOSE, np.ones((span, 1), np.uint8))
     bridge |= cv2.morphologyEx(written, cv2.MORPH_CLOSE, np.ones((1, span), np.uint8))
-    written = written | ((bridge | _along_lines(mask, printed, grow)) & band & mask)
-    written = _per_line(written.astype(np.uint8), mask, printed, grow)
+    flat, tall = _lines(printed, grow)
+    written = written | ((bridge | _along_lines(mask, flat, tall, grow)) & band & mask)
+    written = _per_line(written.astype(np.uint8), mask, flat, tall, grow)
     return _without_slivers(written, printed, grow)
 
 
@@ -60,16 +61,23 @@ def _without_slivers(written: np.ndarray, printed: np.ndarray, grow: int) -> np.
     return (written & (1 - sliver)).astype(np.uint8)
 
 
-def _per_line(written: np.ndarray, mask: np.ndarray, printed: np.ndarray, grow: int) -> np.ndarray:
+def _lines(printed: np.ndarray, grow: int) -> tuple[np.ndarray, np.ndarray]:
+    """The print's horizontal and vertical lines: what stays of it under a long bar either way."""
+    length = 4 * grow + 9
+    flat = cv2.morphologyEx(printed, cv2.MORPH_OPEN, np.ones((1, length), np.uint8))
+    tall = cv2.morphologyEx(printed, cv2.MORPH_OPEN, np.ones((length, 1), np.uint8))
+    return flat, tall
+
+
+def _per_line(
+    written: np.ndarray, mask: np.ndarray, flat: np.ndarray, tall: np.ndarray, grow: int
+) -> np.ndarray:
     """`written` with the ink of a stroke lying along a printed line (the top of a 9 on a border).
 
     Measured line by line from the page's own ink profile across the line: where
     it is clearly thicker than the line usually is, over a long stretch, a stroke
     lies on it. Pieces are kept only where they touch handwriting.
     """
-    length = 4 * grow + 9
-    flat = cv2.morphologyEx(printed, cv2.MORPH_OPEN, np.ones((1, length), np.uint8))
-    tall = cv2.morphologyEx(printed, cv2.MORPH_OPEN, np.ones((length, 1), np.uint8))
     # Only along horizontal lines: a stroke beside a vertical border, restored with it, reads as a 1.
     keep = _line_profile(mask, flat, tall, grow)
     return _attached(written, keep & mask)
@@ -98,8 +106,8 @@ def _line_profile(mask: np.ndarray, flat: np.ndarray, tall: np.ndarray, grow: in
             continue
         r0, r1 = max(0, y0 - reach), min(mask.shape[0], y0 + h + reach)
         strip = mask[r0:r1, x0 : x0 + w]
-        up = np.cumprod(strip[y0 - r0 + h // 2 :: -1], axis=0).sum(axis=0)
-        down = np.cumprod(strip[y0 - r0 + h // 2 :], axis=0).sum(axis=0)
+        up = _leading_ink(strip[y0 - r0 + h // 2 :: -1])
+        down = _leading_ink(strip[y0 - r0 + h // 2 :])
         on = up > 0
         top = np.where(on, y0 - r0 + h // 2 - up + 1, 1)
         bottom = np.where(on, y0 - r0 + h // 2 + down - 1, 0)
@@ -117,12 +125,15 @@ def _line_profile(mask: np.ndarray, flat: np.ndarray, tall: np.ndarray, grow: in
     return keep
 
 
-def _along_lines(mask: np.ndarray, printed: np.ndarray, grow: int) -> np.ndarray:
+def _leading_ink(rows: np.ndarray) -> np.ndarray:
+    """Per column, how many rows from the first are ink before the first gap (the cumulative
+    product's sum, without its 64-bit copies): the first zero of the column, a blank row added."""
+    return np.argmin(np.vstack([rows > 0, np.zeros((1, rows.shape[1]), bool)]), axis=0)
+
+
+def _along_lines(mask: np.ndarray, flat: np.ndarray, tall: np.ndarray, grow: int) -> np.ndarray:
     """Ink lying along a printed line and clearly thicker than that line is on this page (a pen
     stroke on a box's border: the top of a 7). Each direction is measured on its own."""
-    length = 4 * grow + 9
-    flat = cv2.morphologyEx(printed, cv2.MORPH_OPEN, np.ones((1, length), np.uint8))
-    tall = cv2.morphologyEx(printed, cv2.MORPH_OPEN, np.ones((length, 1), np.uint8))
     near_flat = cv2.dilate(flat, _disc(grow)) & (1 - cv2.dilate(tall, _disc(2 * grow)))
     near_tall = cv2.dilate(tall, _disc(grow)) & (1 - cv2.dilate(flat, _disc(2 * grow)))
     thick = _thicker(mask, near_flat)

@@ -16,9 +16,10 @@ import cv2
 import numpy as np
 
 from ml import align, segment
-from ml.worksheet import cut_areas, print_mask, public_answer, read_cuts
+from ml.worksheet import PRINT_INK, cut_areas, public_answer, read_cuts
 
-SHEET_DPI = 140  # the frame a DigitSight sheet is read in
+SHEET_DPI = 200  # the frame a sheet's print is drawn in (140 erased it a little worse: tuning pages)
+MISFIT_PT = 4.0 * 72 / 140  # the markers' mean misfit (points) at which the fit's quality is 0
 
 
 def read_sheet(reader, photo) -> dict:
@@ -26,20 +27,25 @@ def read_sheet(reader, photo) -> dict:
     from ml.load import UnreadableImage
 
     try:
-        gray, page_scale = align.load_gray(photo)
+        # The boxes are cut from the photo at its full size: a 12 MP photo decoded at 2000 px
+        # leaves a sheet's small digits a pixel or two of stroke and reads them worse. The
+        # markers and QR code are found at the usual size, which is plenty for them and faster.
+        full, page_scale = align.load_gray(photo, max_side=None)
     except UnreadableImage as error:
         return {"aligned": False, "error": str(error)}
+    gray, shrink = align._shrink(full, align.MAX_SIDE)
     found = find_sheet(gray)
     if isinstance(found, str):
         return {"aligned": False, "error": found}
     layout, homography, quality = found
+    homography = homography @ np.diag([shrink, shrink, 1.0])  # full-size photo -> sheet frame
     printed = _sheet_print(layout.id)
     scale = SHEET_DPI / 72.0
     regions = layout.regions()
     id_boxes = [[v * scale for v in b] for r in regions if r["name"] == "student_id" for b in r["digits"]]
     answer_regions = [r for r in regions if r["name"] != "student_id"]
     boxes = id_boxes + [[v * scale for v in r["box"]] for r in answer_regions]
-    cuts = cut_areas(gray, homography, printed, boxes)
+    cuts = cut_areas(full, homography, printed, boxes)
     read = read_cuts(reader, cuts)
     ids = zip(cuts[: len(id_boxes)], read[: len(id_boxes)], strict=True)
     student = _student_id([_one_digit(reader, cut, answer) for cut, answer in ids])
@@ -56,8 +62,8 @@ def read_sheet(reader, photo) -> dict:
         "aligned": True,
         "alignment": round(quality, 3),
         "needs_review": student["needs_review"] or any(a["needs_review"] for a in answers),
-        "width": round(gray.shape[1] / page_scale),
-        "height": round(gray.shape[0] / page_scale),
+        "width": round(full.shape[1] / page_scale),
+        "height": round(full.shape[0] / page_scale),
     }
 
 
@@ -99,10 +105,21 @@ def _student_id(digits: list[dict]) -> dict:
 
 @functools.lru_cache(maxsize=8)
 def _sheet_print(layout_id: str) -> np.ndarray:
-    """The print mask of a blank sheet in the frame it is read in (once per layout)."""
+    """The print mask of a blank sheet in the frame it is read in (once per geometry: the tag
+    draws nothing). Only the boxes are drawn, the only print inside a box's reading window;
+    on a white page print_mask is this threshold (ink 1 - gray / 255 above PRINT_INK)."""
     from ml import sheet
 
-    return print_mask(sheet.render(sheet.SheetLayout.from_id(layout_id), SHEET_DPI))
+    layout = sheet.SheetLayout.from_id(layout_id)
+    return _boxes_print(layout.questions, layout.id_digits, layout.columns, layout.paper)
+
+
+@functools.lru_cache(maxsize=8)
+def _boxes_print(questions: int, id_digits: int, columns: int, paper: str) -> np.ndarray:
+    from ml import sheet
+
+    drawn = sheet.render_boxes(sheet.SheetLayout(questions, id_digits, columns, paper), SHEET_DPI)
+    return ((drawn < 255 * (1 - PRINT_INK)) * 255).astype(np.uint8)
 
 
 def find_sheet(gray: np.ndarray):
@@ -131,7 +148,7 @@ def find_sheet(gray: np.ndarray):
     error = np.linalg.norm(
         cv2.perspectiveTransform(source.reshape(-1, 1, 2), homography).reshape(-1, 2) - target, axis=1
     )
-    quality = float(np.clip(1.0 - error.mean() / 4.0, 0.0, 1.0))
+    quality = float(np.clip(1.0 - error.mean() / (MISFIT_PT * scale), 0.0, 1.0))
     if quality < 0.5:  # the markers found do not sit where this sheet's layout puts them
         return "The sheet's corner markers do not line up: photograph the whole sheet, flat."
     return layout, homography, quality

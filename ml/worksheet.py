@@ -114,16 +114,18 @@ def read_against_template(reader, page, template, regions) -> dict:
     from ml.load import UnreadableImage
 
     try:
-        gray, page_scale = align.load_gray(page)
+        full, page_scale = align.load_gray(page, max_side=None)
     except UnreadableImage as error:
         return {"aligned": False, "error": str(error)}
+    gray, shrink = align._shrink(full, align.MAX_SIDE)
     try:
         fit = align.register(gray, prepared.gray, prepared.features)
     except align.AlignmentError as error:
         return {"aligned": False, "error": str(error)}
+    homography = fit.homography @ np.diag([shrink, shrink, 1.0])
     boxes = [[v * prepared.scale for v in r["box"]] for r in regions]
-    answers = read_areas(reader, gray, fit.homography, prepared.printed, boxes)
-    to_page = np.linalg.inv(fit.homography)
+    answers = read_areas(reader, full, homography, prepared.printed, boxes)
+    to_page = np.linalg.inv(homography)
     for region, answer, box in zip(regions, answers, boxes, strict=True):
         answer["name"] = region["name"]
         answer["box"] = [round(v / page_scale) for v in align.map_box(box, to_page)]
@@ -132,8 +134,8 @@ def read_against_template(reader, page, template, regions) -> dict:
         "alignment": round(fit.quality, 3),
         "answers": [public_answer(a) for a in answers],
         "needs_review": any(a["needs_review"] for a in answers),
-        "width": round(gray.shape[1] / page_scale),
-        "height": round(gray.shape[0] / page_scale),
+        "width": round(full.shape[1] / page_scale),
+        "height": round(full.shape[0] / page_scale),
     }
 
 

@@ -130,3 +130,35 @@ def test_it_aligns_a_phone_photo_of_a_page_of_alike_questions(monkeypatch):
     photo, truth = ws.phone_photo(rng, blank.image, megapixels=4)
     gray, scale = align.load_gray(ws.encode(photo, rng))
     assert worst_corner_error(blank, gray, scale, truth) < 5.0
+
+
+@pytest.mark.parametrize("max_side", [2000, 1000])
+def test_it_decodes_a_jpeg_to_the_very_pixels_pillows_draft_gives(blank, max_side):
+    import io
+
+    from PIL import Image
+
+    photo = ws.encode(ws.phone_photo(np.random.default_rng(6), blank.image, megapixels=6)[0])
+    gray, scale = align.load_gray(photo, max_side=max_side)
+    with Image.open(io.BytesIO(photo)) as image:
+        full = max(image.size)
+        image.draft("L", (max_side, max_side))
+        pillow = np.asarray(image.convert("L"))
+    expected, shrink = align._shrink(pillow, max_side)
+    assert np.array_equal(gray, expected)
+    assert scale == pytest.approx(shrink * max(pillow.shape) / full)
+
+
+def test_it_leaves_a_rotated_jpeg_to_pillow_which_turns_it_upright(blank):
+    import io
+
+    from PIL import Image
+
+    upright = ws.encode(blank.image)
+    with Image.open(io.BytesIO(upright)) as image:
+        exif = image.getexif()
+        exif[0x0112] = 6  # shot with the phone turned: the pixels must be turned 90 degrees
+        buffer = io.BytesIO()
+        image.save(buffer, "JPEG", quality=95, exif=exif)
+    gray, _ = align.load_gray(buffer.getvalue(), max_side=None)
+    assert gray.shape == blank.image.shape[::-1]

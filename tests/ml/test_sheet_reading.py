@@ -60,3 +60,52 @@ def test_it_reads_an_unevenly_lit_blurred_qr_code(pool):
     image = np.clip(image, 0, 255).astype(np.uint8)
     assert cv2.QRCodeDetector().detectAndDecode(image)[0] == ""
     assert sheet_reading._qr_text(image, sheet_reading._markers(image)) == sheet_id
+
+
+def test_it_cuts_the_boxes_from_the_photo_at_its_full_size(reader, pool, monkeypatch):
+    # A 12 MP photo decoded at 2000 px leaves a sheet's small digits too few pixels; the
+    # markers are found at that size, but the boxes are cut from the full-size photo.
+    from ml import align, worksheet
+
+    from .worksheet_helpers import mapped
+
+    rng = np.random.default_rng(64)
+    page, sheet_id, student = ws.sheet_page(rng, pool, questions=6)
+    photo, truth = ws.phone_photo(rng, page.image, megapixels=12)
+    seen, cut = [], sheet_reading.cut_areas
+    monkeypatch.setattr(
+        sheet_reading, "cut_areas", lambda image, *rest: seen.append(image.shape) or cut(image, *rest)
+    )
+    result = worksheet.read_sheet(reader, ws.encode(photo))
+    assert seen == [photo.shape[:2]] and max(photo.shape) > align.MAX_SIDE
+    assert result["sheet"] == sheet_id and result["student_id"]["number"] == student
+    assert [a["number"] for a in result["answers"]] == page.labels
+    assert (result["width"], result["height"]) == (photo.shape[1], photo.shape[0])
+    for answer, region in zip(result["answers"], page.regions, strict=True):
+        corners = mapped(region["box"], truth)  # the box in the photo's own pixels
+        assert abs(answer["box"][0] - corners[:, 0].min()) < 8
+        assert abs(answer["box"][1] - corners[:, 1].min()) < 8
+
+
+@pytest.mark.parametrize(
+    ("questions", "id_digits", "columns", "paper"), [(5, 6, 1, "a4"), (40, 12, 2, "letter")]
+)
+def test_it_masks_the_print_of_every_box_window_as_the_whole_sheet_prints_it(
+    questions, id_digits, columns, paper
+):
+    # The reader draws only the boxes (the markers, QR code, title and numbers lie outside
+    # every window): inside each window the mask must be the whole page's, pixel for pixel.
+    from ml import worksheet
+
+    layout = sheet.SheetLayout(questions, id_digits, columns, paper, "t1")
+    whole = worksheet.print_mask(sheet.render(layout, sheet_reading.SHEET_DPI, title="Unit test 7"))
+    boxes = sheet_reading._sheet_print(layout.id)
+    scale = sheet_reading.SHEET_DPI / 72
+    regions = layout.regions()
+    windows = [b for r in regions[:1] for b in r["digits"]] + [r["box"] for r in regions[1:]]
+    for x, y, w, h in ([v * scale for v in box] for box in windows):
+        pad_x, pad_y = worksheet.SPILL_X * h + 3, worksheet.SPILL_Y * h + 3
+        rows = slice(max(0, int(y - pad_y)), int(y + h + pad_y) + 2)
+        cols = slice(max(0, int(x - pad_x)), int(x + w + pad_x) + 2)
+        assert np.array_equal(boxes[rows, cols], whole[rows, cols])
+    assert boxes.sum() < whole.sum()  # and nothing else is drawn

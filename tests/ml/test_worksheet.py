@@ -43,6 +43,26 @@ def test_it_reads_a_phone_photo_of_a_worksheet(reader, pool):
     assert [a["number"] for a in result["answers"]] == filled.labels
 
 
+def test_it_cuts_the_areas_from_a_12_mp_photo_at_its_full_size(reader, pool, monkeypatch):
+    # Registered at 2000 px (enough for the print's features), read from every pixel there is.
+    rng = np.random.default_rng(52)
+    blank = ws.make_template(rng, "beside", questions=5)
+    filled = ws.fill(rng, blank, pool, blank_share=0.0)
+    photo, truth = ws.phone_photo(rng, filled.image, megapixels=12)
+    seen, cut = [], worksheet.cut_areas
+    monkeypatch.setattr(
+        worksheet, "cut_areas", lambda image, *rest: seen.append(image.shape) or cut(image, *rest)
+    )
+    result = worksheet.read_against_template(reader, ws.encode(photo), blank.image, blank.regions)
+    assert seen == [photo.shape[:2]] and max(photo.shape) > align.MAX_SIDE
+    assert [a["number"] for a in result["answers"]] == filled.labels
+    assert (result["width"], result["height"]) == (photo.shape[1], photo.shape[0])
+    for answer, region in zip(result["answers"], blank.regions, strict=True):
+        expected = mapped(region["box"], truth)  # the box in the photo's own pixels
+        assert abs(answer["box"][0] - expected[:, 0].min()) <= 8
+        assert abs(answer["box"][1] - expected[:, 1].min()) <= 8
+
+
 def test_it_reads_blank_areas_and_specks_as_nothing(reader):
     rng = np.random.default_rng(51)
     blank = ws.make_template(rng, "beside", questions=5)
