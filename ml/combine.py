@@ -107,15 +107,45 @@ def _through_blob(before, digits, severed, runs, ref_h, cut_cost, run_score) -> 
 
 
 def choose(cut_text: str, line_text: str, frames, plans: list, run_score) -> Choice:
-    """Which of two different readings of a number both models together prefer."""
-    line_gap = ctc_log_prob(frames, _labels(line_text)) - ctc_log_prob(frames, _labels(cut_text))
-    lattice_gap = cut_log_prob(line_text, plans, run_score) - cut_log_prob(cut_text, plans, run_score)
-    if math.isnan(lattice_gap):  # neither spells on the lattice
-        lattice_gap = 0.0
-    z = line_gap + LATTICE_WEIGHT * max(lattice_gap, -LATTICE_CLIP) - LINE_BIAS
-    if z > 0:
-        return Choice(line_text, z, lattice_gap)
-    return Choice(cut_text, -z, -lattice_gap)
+    """Which reading of a number both models together prefer: one of the two, or one digit of
+    either changed (both models can misread different digits of a number, or the same one)."""
+    lattice = {}  # text -> log P_cuts(text), each spelled once
+
+    def score(text: str) -> tuple[float, float]:
+        """(the joint score, log P_cuts(text) - log P_cuts(the cut text)) of one reading."""
+        for t in {text, cut_text} - lattice.keys():
+            lattice[t] = cut_log_prob(t, plans, run_score)
+        gap = lattice[text] - lattice[cut_text]
+        gap = 0.0 if math.isnan(gap) else gap  # neither spells on the lattice
+        bias = LINE_BIAS if text == cut_text else 0.0
+        return ctc_log_prob(frames, _labels(text)) + LATTICE_WEIGHT * max(gap, -LATTICE_CLIP) + bias, gap
+
+    scored = {t: score(t) for t in _one_digit_off(cut_text, line_text, frames.shape[1] - 1)}
+    best = max(sorted(scored), key=lambda t: scored[t][0])
+    if best not in (cut_text, line_text):  # neither model's own reading: never sure
+        return Choice(best, 0.0, scored[best][1])
+    other = line_text if best == cut_text else cut_text
+    return Choice(best, scored[best][0] - scored[other][0], scored[best][1] - scored[other][1])
+
+
+def _one_digit_off(cut_text: str, line_text: str, symbols: int) -> set[str]:
+    """The two readings and every text one digit away from either (a digit replaced)."""
+    digits = "0123456789"[:symbols]
+    return {
+        text[:k] + d + text[k + 1 :]
+        for text in (cut_text, line_text)
+        for k in range(len(text))
+        for d in digits
+    } | {cut_text, line_text}
+
+
+def respell(choice: Choice, found: list, digits: list[dict], place) -> list[dict]:
+    """The digits of a chosen reading: the line model's peaks relabelled and placed by `place`
+    where the reading has one digit per peak, else the cut digits relabelled."""
+    text = choice.text
+    if len(text) == len(found):
+        return place([(int(d), *peak[1:]) for d, peak in zip(text, found, strict=True)])
+    return [{**c, "digit": int(d)} for c, d in zip(digits, text, strict=True)]
 
 
 def _labels(text: str) -> list[int]:
