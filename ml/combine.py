@@ -51,23 +51,29 @@ class Choice:
 
 def ctc_log_prob(frames: np.ndarray, labels: list[int]) -> float:
     """log P(labels | frames) under CTC (forward algorithm); the blank is the last class."""
+    return float(ctc_log_probs(frames, [labels])[0])
+
+
+def ctc_log_probs(frames: np.ndarray, label_sets: list[list[int]]) -> np.ndarray:
+    """ctc_log_prob of several label sequences of one length, run side by side (one row each)."""
     blank = frames.shape[1] - 1
     logp = np.log(np.maximum(frames, 1e-30))
-    ext = np.full(2 * len(labels) + 1, blank, np.intp)
-    ext[1::2] = labels
-    skip = np.zeros(len(ext), bool)
-    skip[2:] = (ext[2:] != blank) & (ext[2:] != ext[:-2])
-    alpha = np.full(len(ext), -np.inf)
-    alpha[0] = logp[0, blank]
-    if len(ext) > 1:
-        alpha[1] = logp[0, ext[1]]
-    shifted = np.full(len(ext), -np.inf)
-    jumped = np.full(len(ext), -np.inf)
+    count, length = len(label_sets), len(label_sets[0])
+    ext = np.full((count, 2 * length + 1), blank, np.intp)
+    ext[:, 1::2] = np.asarray(label_sets, np.intp).reshape(count, length)
+    skip = np.zeros(ext.shape, bool)
+    skip[:, 2:] = (ext[:, 2:] != blank) & (ext[:, 2:] != ext[:, :-2])
+    alpha = np.full(ext.shape, -np.inf)
+    alpha[:, 0] = logp[0, blank]
+    if length:
+        alpha[:, 1] = logp[0, ext[:, 1]]
+    shifted = np.full(ext.shape, -np.inf)
+    jumped = np.full(ext.shape, -np.inf)
     for t in range(1, len(logp)):
-        shifted[1:] = alpha[:-1]
-        jumped[2:] = np.where(skip[2:], alpha[:-2], -np.inf)
+        shifted[:, 1:] = alpha[:, :-1]
+        jumped[:, 2:] = np.where(skip[:, 2:], alpha[:, :-2], -np.inf)
         alpha = np.logaddexp(np.logaddexp(alpha, shifted), jumped) + logp[t, ext]
-    return float(np.logaddexp(alpha[-1], alpha[-2]) if len(ext) > 1 else alpha[-1])
+    return np.logaddexp(alpha[:, -1], alpha[:, -2]) if length else alpha[:, -1]
 
 
 def cut_log_prob(text: str, plans: list, run_score) -> float:
@@ -122,9 +128,14 @@ def choose(cut_text: str, line_text: str, frames, plans: list, run_score) -> Cho
         gap = lattice[text] - lattice[cut_text]
         gap = 0.0 if math.isnan(gap) else gap  # neither spells on the lattice
         bias = LINE_BIAS if text == cut_text else 0.0
-        return ctc_log_prob(frames, _labels(text)) + LATTICE_WEIGHT * max(gap, -LATTICE_CLIP) + bias, gap
+        return line[text] + LATTICE_WEIGHT * max(gap, -LATTICE_CLIP) + bias, gap
 
-    scored = {t: score(t) for t in _one_digit_off(cut_text, line_text, frames.shape[1] - 1)}
+    texts = sorted(_one_digit_off(cut_text, line_text, frames.shape[1] - 1))
+    line = {}  # text -> log P_line(text), the texts of one length in one run
+    for size in {len(t) for t in texts}:
+        same = [t for t in texts if len(t) == size]
+        line.update(zip(same, ctc_log_probs(frames, [_labels(t) for t in same]).tolist(), strict=True))
+    scored = {t: score(t) for t in texts}
     best = max(sorted(scored), key=lambda t: scored[t][0])
     if best not in (cut_text, line_text):  # neither model's own reading: never sure
         return Choice(best, 0.0, scored[best][1])
@@ -165,6 +176,6 @@ def lone_digit(crop: dict, frames) -> dict:
     classifier's for the digit chosen (ml.reader flags it unless that is sure).
     """
     probs = np.asarray(crop["probs"], np.float64)
-    line = np.array([ctc_log_prob(frames, [d]) for d in range(len(probs))])
+    line = ctc_log_probs(frames, [[d] for d in range(len(probs))])
     digit = int(np.argmax(np.log(np.maximum(probs, 1e-30)) + LONE_LINE_WEIGHT * line))
     return {**crop, "digit": digit, "confidence": float(probs[digit])}

@@ -133,3 +133,12 @@ def test_it_respells_the_cut_digits_where_the_reading_is_not_one_digit_per_peak(
         combine.Choice("410", 0.0, 0.0), [(4, 0.9, 3.0), (7, 0.8, 9.0), (0, 0.9, 15.0)], cut, list
     )
     assert placed == [(4, 0.9, 3.0), (1, 0.8, 9.0), (0, 0.9, 15.0)]
+
+
+def test_it_scores_readings_of_one_length_side_by_side_exactly_as_one_by_one():
+    rng = np.random.default_rng(5)
+    frames = _frames(rng.uniform(0.05, 1.0, (6, 3)).tolist())
+    label_sets = [[0, 1], [1, 1], [0, 0], [1, 0]]
+    together = combine.ctc_log_probs(frames, label_sets)
+    assert together.tolist() == [combine.ctc_log_prob(frames, labels) for labels in label_sets]
+    assert combine.ctc_log_probs(frames, [[]])[0] == combine.ctc_log_prob(frames, [])
