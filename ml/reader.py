@@ -527,8 +527,8 @@ def _reconcile(digits: list[dict], reading, group, plans=None) -> list[dict]:
         digits = [combine.lone_digit(digits[0], reading[3])]
     elif joint:
         choice = combine.choose(cut, text, reading[3], plans, _digit_score)
-        if choice.text == text:
-            digits = _line_digits(group, found, scale, digits)
+        if choice.text != cut:  # the line model's reading, or one digit off either model's
+            digits = combine.respell(choice, found, digits, lambda f: _line_digits(group, f, scale, digits))
         if choice.margin < JOINT_SURE:  # a close call stays doubtful, however sure its winner
             return [{**c, "confidence": min(c["confidence"], DISAGREEMENT)} for c in digits]
     elif not lone and line_confidence > LINE_MARGIN * float(np.prod([c["confidence"] for c in digits])):

@@ -94,3 +94,51 @@ def test_it_keeps_a_sure_classifiers_lone_digit_against_a_line_model_that_leans_
     frames = _frames([[0.02, 0.02, 0.96], [0.35, 0.63, 0.02], [0.02, 0.02, 0.96]])
     crop = {"box": (0, 0, 9, 20), "digit": 0, "confidence": 0.97, "probs": np.array([0.97, 0.03])}
     assert combine.lone_digit(crop, frames)["digit"] == 0
+
+
+def test_it_reads_a_number_each_model_misread_at_a_different_digit_and_is_never_sure_of_it():
+    # The line model reads "11" (its second digit leans to 1 over 0), the cuts read "00" (their
+    # first crop leans to 0 over 1): "10", one digit off each, is what both support best.
+    frames = _frames([[0.02, 0.96, 0.02], [0.02, 0.02, 0.96], [0.38, 0.6, 0.02]])
+    runs = {(0, 1): _crop([0.6, 0.4]), (1, 2): _crop([0.97, 0.03])}
+    plans = [([0.0, 1.0, 0.0], runs, 20.0, 0.0)]
+    choice = combine.choose("00", "11", frames, plans, _score)
+    assert choice.text == "10" and choice.margin == 0.0
+
+
+def test_it_decides_between_the_two_readings_as_before_when_no_third_does_better():
+    frames = _frames([[0.02, 0.96, 0.02], [0.02, 0.02, 0.96], [0.96, 0.02, 0.02]])
+    runs = {(0, 1): _crop([0.1, 0.9]), (1, 2): _crop([0.8, 0.2]), (0, 2): _crop([0.95, 0.0])}
+    plans = [([0.0, 1.0, 0.0], runs, 20.0, 0.0)]
+    line_gap = combine.ctc_log_prob(frames, [1, 0]) - combine.ctc_log_prob(frames, [0])
+    lattice_gap = combine.cut_log_prob("10", plans, _score) - combine.cut_log_prob("0", plans, _score)
+    z = line_gap + combine.LATTICE_WEIGHT * max(lattice_gap, -combine.LATTICE_CLIP) - combine.LINE_BIAS
+    choice = combine.choose("0", "10", frames, plans, _score)
+    assert (
+        choice.text == "10"
+        and math.isclose(choice.margin, z)
+        and math.isclose(choice.lattice_gap, lattice_gap)
+    )
+
+
+def test_it_respells_the_cut_digits_where_the_reading_is_not_one_digit_per_peak():
+    cut = [
+        {"digit": 4, "confidence": 0.9, "box": (0, 0, 9, 20)},
+        {"digit": 0, "confidence": 0.8, "box": (9, 0, 9, 20)},
+    ]
+    found = [(4, 0.9, 3.0), (1, 0.8, 9.0), (0, 0.9, 15.0)]
+    choice = combine.Choice("90", 0.0, 0.0)
+    assert [c["digit"] for c in combine.respell(choice, found, cut, None)] == [9, 0]
+    placed = combine.respell(
+        combine.Choice("410", 0.0, 0.0), [(4, 0.9, 3.0), (7, 0.8, 9.0), (0, 0.9, 15.0)], cut, list
+    )
+    assert placed == [(4, 0.9, 3.0), (1, 0.8, 9.0), (0, 0.9, 15.0)]
+
+
+def test_it_scores_readings_of_one_length_side_by_side_exactly_as_one_by_one():
+    rng = np.random.default_rng(5)
+    frames = _frames(rng.uniform(0.05, 1.0, (6, 3)).tolist())
+    label_sets = [[0, 1], [1, 1], [0, 0], [1, 0]]
+    together = combine.ctc_log_probs(frames, label_sets)
+    assert together.tolist() == [combine.ctc_log_prob(frames, labels) for labels in label_sets]
+    assert combine.ctc_log_probs(frames, [[]])[0] == combine.ctc_log_prob(frames, [])

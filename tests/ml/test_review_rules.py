@@ -93,3 +93,14 @@ def test_it_flags_a_sure_line_reading_the_cut_digits_contradict():
     digits = reader._reconcile(cut_digits((1, 0.999), (4, 0.998)), reading, GROUP, _lattice(one, four))
     assert [c["digit"] for c in digits] in ([1, 7], [1, 4])
     assert max(c["confidence"] for c in digits) <= reader.DISAGREEMENT
+
+
+def test_it_reads_a_third_reading_both_models_support_better_and_flags_it():
+    # Truth "71": the line model reads "77" (its last 7 rivalled by a 1), the cuts "11" (the
+    # first crop leans to 1 over 7, the second is surely a 1).
+    first, second = [0.0] * 10, [0.0] * 10
+    first[1], first[7], second[1], second[7] = 0.6, 0.4, 0.99, 0.01
+    reading = (*line_reading((7, 0.999), (7, 0.69)), _frames(7, 7, rival=(1, 0.45)))
+    digits = reader._reconcile(cut_digits((1, 0.6), (1, 0.99)), reading, GROUP, _lattice(first, second))
+    assert [c["digit"] for c in digits] == [7, 1]
+    assert max(c["confidence"] for c in digits) <= reader.DISAGREEMENT
