@@ -360,10 +360,9 @@ def _digit_crop(piece) -> dict | None:
 
 
 def _run_score(crop: dict, ref_h: float, confidence: float | None = None) -> float:
-    """Log-probability that a run is one digit: its confidence (the model's unless given) and a prior on
-    digit shapes. Conditionals, not max(): tens of calls per photo."""
+    """Log-probability that a run is one digit: its confidence (the model's unless given), a shape prior."""
     confidence = crop["confidence"] if confidence is None else confidence
-    score = math.log(1e-6 if confidence < 1e-6 else confidence) - DIGIT_COST
+    score = math.log(1e-6 if confidence < 1e-6 else confidence) - DIGIT_COST  # not max(): a hot path
     ref_h = 1.0 if ref_h < 1.0 else ref_h
     aspect = crop["width"] / ref_h
     if aspect > WIDE_DIGIT:
@@ -575,10 +574,8 @@ def _ink_box(group, left: int, right: int) -> tuple[int, int, int, int]:
 
 def _number(digits: list[dict], line_no: int, to_original) -> dict:
     boxes = [to_original(c["box"]) for c in digits]
-    x0 = min(b[0] for b in boxes)
-    y0 = min(b[1] for b in boxes)
-    x1 = max(b[0] + b[2] for b in boxes)
-    y1 = max(b[1] + b[3] for b in boxes)
+    x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    x1, y1 = max(b[0] + b[2] for b in boxes), max(b[1] + b[3] for b in boxes)
     return {
         "number": "".join(str(c["digit"]) for c in digits),
         "confidence": round(float(np.prod([c["confidence"] for c in digits])), 4),
@@ -593,11 +590,9 @@ def _number(digits: list[dict], line_no: int, to_original) -> dict:
 
 def _box_mapper(affine, fx: float, fy: float, width: int, height: int):
     """Map a working-frame box back to original pixel coordinates."""
-    inverse = None
-    if affine is not None:
-        import cv2
+    import cv2
 
-        inverse = cv2.invertAffineTransform(affine)
+    inverse = None if affine is None else cv2.invertAffineTransform(affine)
 
     def to_original(box):
         x, y, w, h = (float(v) for v in box)
