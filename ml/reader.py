@@ -360,13 +360,15 @@ def _digit_crop(piece) -> dict | None:
     return {"box": (x, y, w, h), "image": segment.to_mnist(soft, mask), "width": w, "height": h}
 
 
-def _run_score(crop: dict, ref_h: float) -> float:
-    """Log-probability that a run is one digit: the model's confidence and a prior on digit shapes."""
-    score = math.log(max(crop["confidence"], 1e-6)) - DIGIT_COST
-    aspect = crop["width"] / max(ref_h, 1.0)
+def _run_score(crop: dict, ref_h: float, confidence: float | None = None) -> float:
+    """Log-probability that a run is one digit: its confidence (the model's unless given), a shape prior."""
+    confidence = crop["confidence"] if confidence is None else confidence
+    score = math.log(1e-6 if confidence < 1e-6 else confidence) - DIGIT_COST  # not max(): a hot path
+    ref_h = 1.0 if ref_h < 1.0 else ref_h
+    aspect = crop["width"] / ref_h
     if aspect > WIDE_DIGIT:
         score -= WIDE_PENALTY * (aspect - WIDE_DIGIT)
-    tall = crop["height"] / max(ref_h, 1.0)
+    tall = crop["height"] / ref_h
     if tall < SHORT_DIGIT:
         score -= SHORT_PENALTY * (SHORT_DIGIT - tall)
     return score
@@ -374,7 +376,7 @@ def _run_score(crop: dict, ref_h: float) -> float:
 
 def _digit_score(crop: dict, digit: int, ref_h: float) -> float:
     """_run_score of a run read as a given digit (ml.combine spells a reading on the lattice)."""
-    return _run_score({**crop, "confidence": float(crop["probs"][digit])}, ref_h)
+    return _run_score(crop, ref_h, float(crop["probs"][digit]))
 
 
 def _score_or_bound(crop: dict | None, ref_h: float) -> float:
@@ -384,7 +386,7 @@ def _score_or_bound(crop: dict | None, ref_h: float) -> float:
         return 0.0
     if "confidence" in crop:
         return _run_score(crop, ref_h)
-    return _run_score({**crop, "confidence": 1.0}, ref_h) + 1e-3
+    return _run_score(crop, ref_h, 1.0) + 1e-3
 
 
 def _path_values(severed: list[float], runs: dict, ref_h: float, read_only: bool = False):
@@ -572,10 +574,8 @@ def _ink_box(group, left: int, right: int) -> tuple[int, int, int, int]:
 
 def _number(digits: list[dict], line_no: int, to_original) -> dict:
     boxes = [to_original(c["box"]) for c in digits]
-    x0 = min(b[0] for b in boxes)
-    y0 = min(b[1] for b in boxes)
-    x1 = max(b[0] + b[2] for b in boxes)
-    y1 = max(b[1] + b[3] for b in boxes)
+    x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    x1, y1 = max(b[0] + b[2] for b in boxes), max(b[1] + b[3] for b in boxes)
     return {
         "number": "".join(str(c["digit"]) for c in digits),
         "confidence": round(float(np.prod([c["confidence"] for c in digits])), 4),
@@ -590,19 +590,19 @@ def _number(digits: list[dict], line_no: int, to_original) -> dict:
 
 def _box_mapper(affine, fx: float, fy: float, width: int, height: int):
     """Map a working-frame box back to original pixel coordinates."""
-    inverse = None
-    if affine is not None:
-        import cv2
+    import cv2
 
-        inverse = cv2.invertAffineTransform(affine)
+    inverse = None if affine is None else cv2.invertAffineTransform(affine)
 
     def to_original(box):
         x, y, w, h = (float(v) for v in box)
-        corners = np.array([[x, y], [x + w, y], [x, y + h], [x + w, y + h]])
-        if inverse is not None:
+        if inverse is None:  # the same products as below, without NumPy's cost on eight numbers
+            x0, y0, x1, y1 = min(x, x + w) * fx, min(y, y + h) * fy, max(x, x + w) * fx, max(y, y + h) * fy
+        else:
+            corners = np.array([[x, y], [x + w, y], [x, y + h], [x + w, y + h]])
             corners = corners @ inverse[:, :2].T + inverse[:, 2]
-        x0, y0 = corners.min(axis=0) * (fx, fy)
-        x1, y1 = corners.max(axis=0) * (fx, fy)
+            x0, y0 = corners.min(axis=0) * (fx, fy)
+            x1, y1 = corners.max(axis=0) * (fx, fy)
         x0, y0 = max(0, math.floor(x0)), max(0, math.floor(y0))
         x1, y1 = min(width, math.ceil(x1)), min(height, math.ceil(y1))
         return [int(x0), int(y0), int(max(1, x1 - x0)), int(max(1, y1 - y0))]

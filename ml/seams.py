@@ -25,6 +25,7 @@ SLIVER = 0.12  # a cut-off piece smaller than this fraction of the run's largest
 MAX_RUN_WIDTH = 1.6  # a run wider than this many line heights is never one digit
 SEAM_SPACING = 0.12  # two cuts closer than this many line heights (on average) are one cut
 SEAMS_PER_DIGIT = 3  # cuts proposed per digit-width of blob
+_SQUARE = np.ones((3, 3), np.uint8)  # made once: np.ones costs more than many of the small dilations
 
 
 def seams(blob: Blob, ref_h: float, limit: int | None = None) -> tuple[list[np.ndarray], list[float]]:
@@ -105,13 +106,15 @@ def _cheapest_paths(locals_: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndar
     back[framed[:-1, :, 1:-1] <= np.minimum(from_left, from_right)] = 0
     pos = total.argmin(axis=1)
     cost = total[np.arange(len(pos)), pos]
-    # Row by row up the cuts, each anchor's step read from the flattened rows (cheaper than a 3-D index).
-    steps, start = back.reshape(rows - 1, back.shape[1] * back.shape[2]), np.arange(len(pos)) * back.shape[2]
-    columns = [pos]
+    # Row by row up the cuts as indices into the flattened rows: each row's steps are turned into
+    # the cell they come from at once, so climbing a row is one lookup.
+    cells = back.shape[1] * back.shape[2]
+    came = back.reshape(rows - 1, cells) + np.arange(cells)
+    start = np.arange(len(pos)) * back.shape[2]
+    at = [start + pos]
     for r in range(rows - 2, -1, -1):
-        pos = pos + steps[r].take(start + pos)
-        columns.append(pos)
-    columns = np.stack(columns[::-1], axis=1)
+        at.append(came[r].take(at[-1]))
+    columns = np.stack(at[::-1], axis=1) - start[:, None]
     return [
         (columns[at : at + c.shape[1], rows - c.shape[0] :], cost[at : at + c.shape[1]])
         for c, at in zip(locals_, starts.tolist(), strict=False)
@@ -138,9 +141,8 @@ def _cuts(blob: Blob, ref_h: float, edges: list, step: np.ndarray, paths, cost, 
     result.append(edges[1])
     # How many strokes each cut severs: the ink it crosses over the stroke width.
     framed = cv2.copyMakeBorder(blob.mask.view(np.uint8), 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
-    stroke = max(
-        1.0, 2.0 * float(cv2.distanceTransform(framed, cv2.DIST_L2, 3)[1:-1, 1:-1][blob.mask].mean())
-    )
+    inside = cv2.distanceTransform(framed, cv2.DIST_L2, 3)[1:-1, 1:-1][blob.mask]
+    stroke = max(1.0, 2.0 * float(inside.sum() / inside.size))  # = .mean(), without its Python layer
     crossed = step[np.arange(h)[None, :], np.clip(np.stack(result), 0, w)].sum(axis=1)
     severed = [float(c) / stroke for c in crossed]
     severed[0] = severed[-1] = 0.0
@@ -156,7 +158,8 @@ def _distinct_cuts(paths: np.ndarray, cost: np.ndarray, useful: np.ndarray, spac
             chosen.append(s)
             if len(chosen) >= limit:
                 break
-    chosen.sort(key=lambda s: float(paths[s].mean()))
+    columns = paths.sum(axis=1)  # every path has one column per row: ordering sums orders means
+    chosen.sort(key=lambda s: int(columns[s]))
     return [paths[s] for s in chosen]
 
 
@@ -236,7 +239,7 @@ def _crop(blob: Blob, region: np.ndarray):
         areas = np.bincount(labels.ravel(), minlength=count)[1:]
         keep = np.concatenate(([False], areas >= SLIVER * areas.max()))
         mask = keep[labels]
-        region = region & cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+        region = region & cv2.dilate(mask.astype(np.uint8), _SQUARE).astype(bool)
     c0, r0, cw, rh = cv2.boundingRect(mask.view(np.uint8))  # the box of the ink kept
     r1, c1 = r0 + rh, c0 + cw
     soft = np.where(region[r0:r1, c0:c1], blob.soft[r0:r1, c0:c1], 0.0)

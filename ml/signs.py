@@ -19,6 +19,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from ml.order_stats import median  # np.median, exactly, without its overhead
+
 VOCAB = "0123456789-./"
 BLANK = len(VOCAB)  # the CTC blank comes after the vocabulary
 SIGNS = "-./"
@@ -124,7 +126,7 @@ def with_marks(group: list, mask: np.ndarray, ink: np.ndarray) -> list:
     """A number's blobs and the sign marks beside them, searched only where a sign can be."""
     if not group:
         return group
-    height = float(np.median([b.h for b in group]))
+    height = float(median([b.h for b in group]))
     top, bottom = min(b.y for b in group), max(b.bottom for b in group)
     left, right = min(b.x for b in group), max(b.right for b in group)
     window = (
@@ -140,7 +142,7 @@ def point_between(left: list, right: list, mask: np.ndarray, ink: np.ndarray) ->
     """Whether a decimal point sits in the gap between two numbers of one line: the gap
     around a point can be wide enough to split "3.5" into "3" and "5"."""
     both = sorted(left + right, key=lambda b: b.x)
-    height = float(np.median([b.h for b in both]))
+    height = float(median([b.h for b in both]))
     start, end = max(b.right for b in left), min(b.x for b in right)
     if end - start > POINT_GAP * height:
         return False
@@ -154,7 +156,7 @@ def attach(group: list, marks: list) -> list:
     if not marks or not group:
         return group
     top = min(b.y for b in group)
-    height = float(np.median([b.h for b in group]))
+    height = float(median([b.h for b in group]))
     kept = [m for m in marks if _minus(m, group, top, height) or _point(m, group, top, height)]
     return sorted(group + kept, key=lambda b: b.x) if kept else group
 

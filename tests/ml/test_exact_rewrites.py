@@ -337,3 +337,35 @@ def test_it_finds_the_same_seams_for_the_blobs_of_a_page_together_as_one_by_one(
             )
             cut += len(cuts) > 2
     assert cut >= 3
+
+
+def _walk_up(local: np.ndarray) -> np.ndarray:
+    """Each anchor's cheapest path climbed cell by cell through a 3-D index: (anchors, rows)."""
+    framed = seams._framed_costs(local)
+    drifted = framed[:-1] + np.float32(seams.SEAM_DRIFT)
+    left, right = drifted[:, :, :-2], drifted[:, :, 2:]
+    back = np.where(left <= right, -1, 1)
+    back[framed[:-1, :, 1:-1] <= np.minimum(left, right)] = 0
+    paths = [framed[-1, :, 1:-1].argmin(axis=1)]
+    for r in range(local.shape[0] - 2, -1, -1):
+        paths.append(paths[-1] + back[r, np.arange(local.shape[1]), paths[-1]])
+    return np.stack(paths[::-1], axis=1)
+
+
+def test_it_climbs_the_cheapest_paths_by_flat_lookups_as_cell_by_cell():
+    rng = np.random.default_rng(3)
+    for rows, anchors, offsets in ((2, 1, 3), (30, 7, 9), (55, 20, 13)):
+        local = rng.random((rows, anchors, offsets)).astype(np.float32) * rng.integers(
+            0, 2, (rows, anchors, 1)
+        )
+        local[:, :, 0] = np.inf  # a band's edge past the blob
+        ((columns, _),) = seams._cheapest_paths([local])
+        assert np.array_equal(columns, _walk_up(local))
+
+
+def test_it_maps_an_unrotated_box_back_as_the_corner_products_do():
+    to_original = reader_module._box_mapper(None, 1.37, 0.81, 500, 400)
+    identity = reader_module._box_mapper(np.float64([[1, 0, 0], [0, 1, 0]]), 1.37, 0.81, 500, 400)
+    rng = np.random.default_rng(4)
+    for x, y, w, h in rng.integers(0, 380, (300, 4)) + [0, 0, 1, 1]:
+        assert to_original((x, y, w, h)) == identity((x, y, w, h))
