@@ -79,24 +79,36 @@ def ctc_log_probs(frames: np.ndarray, label_sets: list[list[int]]) -> np.ndarray
 def cut_log_prob(text: str, plans: list, run_score) -> float:
     """The best log-score of a segmentation of the blobs' lattices that spells `text`.
 
-    `plans` are the number's blobs' (severed, runs, ref_h) left to right; a run
+    `plans` are the number's blobs' (severed, runs, ref_h, cut_cost) left to right; a run
     is a crop with "probs" (the classifier's ten probabilities) once read, None
     where it holds no ink; runs never read cannot spell anything.
     `run_score(crop, digit, ref_h)` scores one run read as one digit.
     """
-    best = np.full(len(text) + 1, -np.inf)
-    best[0] = 0.0
-    digits = [int(c) for c in text]
-    for severed, runs, ref_h, cut_cost in plans:
-        best = _through_blob(best, digits, severed, runs, ref_h, cut_cost, run_score)
-    return float(best[-1])
+    return cut_log_probs([text], plans, run_score)[text]
 
 
-def _through_blob(before, digits, severed, runs, ref_h, cut_cost, run_score) -> np.ndarray:
-    """Best scores after one blob, per number of the text's digits spelled so far."""
+def cut_log_probs(texts, plans: list, run_score) -> dict[str, float]:
+    """cut_log_prob of several texts; those of one length walk the lattices side by side
+    (a row each), and each run is scored once per digit, not once per text."""
+    scores = {}  # id(crop) -> its run_score as each digit
+    result = {}
+    for size in sorted({len(t) for t in texts}):
+        same = sorted({t for t in texts if len(t) == size})
+        digits = np.array([[int(c) for c in t] for t in same], np.intp).reshape(len(same), size)
+        best = np.full((len(same), size + 1), -np.inf)
+        best[:, 0] = 0.0
+        for plan in plans:
+            best = _through_blob(best, digits, plan, run_score, scores)
+        result.update(zip(same, best[:, -1].tolist(), strict=True))
+    return result
+
+
+def _through_blob(before, digits, plan, run_score, scores) -> np.ndarray:
+    """Best scores after one blob, per text and number of its digits spelled so far."""
+    severed, runs, ref_h, cut_cost = plan
     count = len(severed)
-    # into[j][m]: best score reaching cut j having spelled m digits
-    into = np.full((count, len(digits) + 1), -np.inf)
+    # into[j][n][m]: text n's best score reaching cut j having spelled m digits
+    into = np.full((count, *before.shape), -np.inf)
     into[0] = before
     for j in range(1, count):
         for i in range(j):
@@ -109,32 +121,30 @@ def _through_blob(before, digits, severed, runs, ref_h, cut_cost, run_score) -> 
                 continue
             if "probs" not in crop:
                 continue
-            for m in range(len(digits)):
-                if into[i, m] > -np.inf:
-                    value = into[i, m] + run_score(crop, digits[m], ref_h) - step
-                    into[j, m + 1] = max(into[j, m + 1], value)
+            if id(crop) not in scores:
+                scores[id(crop)] = np.array([run_score(crop, d, ref_h) for d in range(len(crop["probs"]))])
+            value = into[i, :, :-1] + scores[id(crop)][digits] - step
+            into[j, :, 1:] = np.maximum(into[j, :, 1:], value)
     return into[-1]
 
 
 def choose(cut_text: str, line_text: str, frames, plans: list, run_score) -> Choice:
     """Which reading of a number both models together prefer: one of the two, or one digit of
     either changed (both models can misread different digits of a number, or the same one)."""
-    lattice = {}  # text -> log P_cuts(text), each spelled once
-
-    def score(text: str) -> tuple[float, float]:
-        """(the joint score, log P_cuts(text) - log P_cuts(the cut text)) of one reading."""
-        for t in {text, cut_text} - lattice.keys():
-            lattice[t] = cut_log_prob(t, plans, run_score)
-        gap = lattice[text] - lattice[cut_text]
-        gap = 0.0 if math.isnan(gap) else gap  # neither spells on the lattice
-        bias = LINE_BIAS if text == cut_text else 0.0
-        return line[text] + LATTICE_WEIGHT * max(gap, -LATTICE_CLIP) + bias, gap
-
     texts = sorted(_one_digit_off(cut_text, line_text, frames.shape[1] - 1))
     line = {}  # text -> log P_line(text), the texts of one length in one run
     for size in {len(t) for t in texts}:
         same = [t for t in texts if len(t) == size]
         line.update(zip(same, ctc_log_probs(frames, [_labels(t) for t in same]).tolist(), strict=True))
+    lattice = cut_log_probs(texts, plans, run_score)  # text -> log P_cuts(text)
+
+    def score(text: str) -> tuple[float, float]:
+        """(the joint score, log P_cuts(text) - log P_cuts(the cut text)) of one reading."""
+        gap = lattice[text] - lattice[cut_text]
+        gap = 0.0 if math.isnan(gap) else gap  # neither spells on the lattice
+        bias = LINE_BIAS if text == cut_text else 0.0
+        return line[text] + LATTICE_WEIGHT * max(gap, -LATTICE_CLIP) + bias, gap
+
     scored = {t: score(t) for t in texts}
     best = max(sorted(scored), key=lambda t: scored[t][0])
     if best not in (cut_text, line_text):  # neither model's own reading: never sure

@@ -14,6 +14,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from ml import segment
+from ml.order_stats import median
+
 MIN_BLOBS = 4  # a text line needs this many digit-tall blobs to measure its slope
 # Degrees: a slope below this is left alone (a short number's fit is off by 1-2 degrees). On
 # tuning photos (training digits, 400 per condition) 3.5 read rotated numbers 0.983 -> 0.988 and
@@ -31,8 +34,6 @@ def straighten(mask: np.ndarray, ink: np.ndarray, affine, blobs: list):
     angle = slant(blobs)
     if angle is None or not MIN_ANGLE <= abs(angle) <= MAX_ANGLE:
         return mask, ink, affine, blobs
-    from ml import segment
-
     h, w = mask.shape
     turn = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
     ink = cv2.warpAffine(ink, turn, (w, h), flags=cv2.INTER_LINEAR, borderValue=0)
@@ -43,11 +44,9 @@ def straighten(mask: np.ndarray, ink: np.ndarray, affine, blobs: list):
 def slant(blobs: list) -> float | None:
     """The writing's slope in degrees (as ml.rules measures a rule's), pooled over the text
     lines of MIN_BLOBS or more digit-tall blobs; None when there is none."""
-    from ml import segment
-
     along = across = 0.0
     for line in segment.group_lines(blobs):
-        tall = np.median([b.h for b in line])
+        tall = median([b.h for b in line])
         line = [b for b in line if b.h >= 0.75 * tall]  # not a 5's lifted bar: its bottom is no baseline
         if len(line) >= MIN_BLOBS:
             x = np.array([b.x + b.w / 2 for b in line], np.float64)
