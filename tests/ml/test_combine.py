@@ -60,6 +60,16 @@ def test_it_spells_a_reading_on_the_lattice_of_cuts():
     assert combine.cut_log_prob("100", plans, _score) == -math.inf  # no path has three runs
 
 
+def test_it_spells_several_readings_at_once_as_it_spells_each():
+    runs = {(0, 1): _crop([0.1, 0.9]), (1, 2): _crop([0.8, 0.2]), (0, 2): _crop([0.3, 0.1])}
+    plans = [([0.0, 1.0, 0.0], runs, 20.0, 0.5), ([0.0, 0.0], {(0, 1): _crop([0.2, 0.7])}, 20.0, 0.5)]
+    texts = ["10", "11", "0", "01", "101", "100", "1000"]
+    together = combine.cut_log_probs(texts, plans, _score)
+    assert together == {t: combine.cut_log_prob(t, plans, _score) for t in texts}
+    assert math.isclose(together["101"], math.log(0.9 * 0.8 * 0.7) - 0.5)
+    assert together["1000"] == -math.inf
+
+
 def test_it_prefers_the_reading_both_models_support_and_is_less_sure_of_a_close_call():
     # The line model reads "10" clearly; the cuts read "0" (a merged pair) only a little better.
     frames = _frames([[0.02, 0.96, 0.02], [0.02, 0.02, 0.96], [0.96, 0.02, 0.02]])
