@@ -101,6 +101,20 @@ def test_it_keeps_strokes_that_cross_a_printed_line():
     assert written[:, :90].sum() == 0 and written[:, 115:].sum() == 0  # the line is gone
 
 
+def test_it_keeps_a_digits_stroke_that_crosses_a_top_border():
+    printed = np.zeros((120, 300), np.uint8)
+    printed[30:33, 10:290] = 1  # a box's top border
+    stroke = np.zeros_like(printed)
+    for y in range(10, 100):  # the stem of a 9 leaning right, its loop's top above the box
+        x = 150 + (100 - y) // 2
+        stroke[y, x - 3 : x + 3] = 1
+    page = printed | stroke
+    written = print_removal.remove_print(page, printed, 1.6)
+    band = slice(26, 38)
+    assert written[band][stroke[band] > 0].all()  # the stroke survives where it crosses
+    assert written[band, :150].sum() == 0 and written[band, 200:].sum() == 0  # the border is gone
+
+
 def test_it_keeps_a_stroke_that_lies_along_a_border():
     printed = np.zeros((120, 300), np.uint8)
     printed[20:23, 10:290] = 1  # a box's top border
