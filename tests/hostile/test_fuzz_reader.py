@@ -46,8 +46,11 @@ def test_it_reads_nothing_when_no_blob_yields_a_digit_crop(ml_reader, monkeypatc
     # and np.stack([]) raised ValueError. Make every piece too small, whatever segmentation does.
     from ml import segment
 
-    # Every run of every blob too small to crop (segment.lattice's "None" crop).
-    monkeypatch.setattr(segment, "lattice", lambda blob, height: (0, {(0, 1): None}))
+    # Every blob too small to crop whole or in runs (segment.whole's and the lattice's "None" crop).
+    monkeypatch.setattr(segment, "whole", lambda blob: None)
+    monkeypatch.setattr(
+        segment, "lattices", lambda blobs, heights: [([0.0, 0.0], {(0, 1): None}) for _ in blobs]
+    )
     result = ml_reader.read((DATA / "specks-only.png").read_bytes())
     assert result["numbers"] == []
 
