@@ -7,6 +7,7 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from ml import load, segment, synth
+from ml import reader as reader_module
 from ml.synth import Style
 
 from .conftest import digits_for, numbers_of
@@ -63,16 +64,20 @@ def test_small_pages_are_never_enlarged_nor_shrunk_below_the_minimum_side():
     assert segment.rescale(tiny.astype(np.float32), tiny, min_side=0)[0].shape == (30, 30)
 
 
-def test_a_digit_read_surely_whole_is_never_cut(reader, clear_digits, monkeypatch):
-    def no_lattice(blob, height):
-        if height == float("inf"):  # the whole-blob reading goes through the same lattice
-            return original(blob, height)
-        raise AssertionError("a blob read surely whole was cut")
+def test_it_never_cuts_a_digit_read_surely_whole(reader, clear_digits, monkeypatch):
+    def no_lattices(blobs, heights):
+        if blobs:
+            raise AssertionError("a blob read surely whole was cut")
+        return original(blobs, heights)
 
-    original = segment.lattice
-    monkeypatch.setattr(segment, "lattice", no_lattice)
-    image = synth.render_number(digits_for(clear_digits, "0"), np.random.default_rng(2), Style(), height=60)
-    assert numbers_of(reader.read(synth.encode(image, None))) == ["0"]
+    original = segment.lattices
+    monkeypatch.setattr(segment, "lattices", no_lattices)
+    # Through the cuts, not the line model's sure reading, so that the whole-blob check is used.
+    monkeypatch.setattr(reader_module, "_sure", lambda reading, group: False)
+    image = synth.render_number(
+        digits_for(clear_digits, "40"), np.random.default_rng(2), Style(gap=(0.3, 0.4)), height=60
+    )
+    assert numbers_of(reader.read(synth.encode(image, None))) == ["40"]
 
 
 def _pillow_decode(data: bytes) -> np.ndarray:
