@@ -58,6 +58,26 @@ def test_it_keeps_a_lone_digits_long_bar_instead_of_erasing_it_as_a_rule():
     assert affine is None and cleaned.sum() == mask.sum()
 
 
+def test_it_keeps_a_sevens_bar_that_runs_from_the_images_edge():
+    # A short 7 whose bar runs from the left edge, about 1.6 digit heights long (MNIST has such).
+    image = np.zeros((28, 28), np.uint8)
+    cv2.line(image, (0, 5), (26, 5), 255, 2)
+    cv2.line(image, (26, 5), (17, 20), 255, 2)
+    ink = segment.ink_map(cv2.resize(image, (112, 112), interpolation=cv2.INTER_CUBIC))
+    mask = segment.binarize(ink)
+    cleaned, _, affine = segment.remove_rules(mask, ink)
+    assert affine is None and cleaned.sum() == mask.sum()
+
+
+def test_it_erases_a_rule_under_one_digit_on_a_tight_crop():
+    page = np.full((120, 160), 255, np.uint8)
+    cv2.line(page, (0, 95), (159, 95), 120, 2)  # 160 px: over twice the digit's height
+    cv2.putText(page, "4", (55, 90), cv2.FONT_HERSHEY_SIMPLEX, 2.4, 0, 6)
+    ink = segment.ink_map(page)
+    cleaned, _, _ = segment.remove_rules(segment.binarize(ink), ink)
+    assert cleaned[95, :40].sum() == 0 and cleaned[95, 120:].sum() == 0
+
+
 def test_it_still_erases_a_real_ruled_line():
     page = np.full((200, 600), 255, np.uint8)
     cv2.line(page, (0, 150), (599, 150), 120, 2)
