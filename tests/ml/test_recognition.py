@@ -48,21 +48,18 @@ def test_it_reads_raw_28px_digits_in_both_polarities_as_well_as_its_classifier(r
     assert upscaled >= alone - 0.015, (upscaled, alone)
 
 
-def test_it_keeps_a_lone_digits_long_bar_instead_of_erasing_it_as_a_rule():
+@pytest.mark.parametrize(
+    "bar, stem",
+    [
+        (((5, 5), (23, 5)), ((23, 5), (12, 24))),  # a 7's bar spans most of a tiny image
+        # A short 7 whose bar runs from the left edge, about 1.6 digit heights long (MNIST has such).
+        (((0, 5), (26, 5)), ((26, 5), (17, 20))),
+    ],
+)
+def test_it_keeps_a_lone_digits_long_bar_instead_of_erasing_it_as_a_rule(bar, stem):
     image = np.zeros((28, 28), np.uint8)
-    cv2.line(image, (5, 5), (23, 5), 255, 2)  # a 7's bar spans most of a tiny image
-    cv2.line(image, (23, 5), (12, 24), 255, 2)
-    ink = segment.ink_map(cv2.resize(image, (112, 112), interpolation=cv2.INTER_CUBIC))
-    mask = segment.binarize(ink)
-    cleaned, _, affine = segment.remove_rules(mask, ink)
-    assert affine is None and cleaned.sum() == mask.sum()
-
-
-def test_it_keeps_a_sevens_bar_that_runs_from_the_images_edge():
-    # A short 7 whose bar runs from the left edge, about 1.6 digit heights long (MNIST has such).
-    image = np.zeros((28, 28), np.uint8)
-    cv2.line(image, (0, 5), (26, 5), 255, 2)
-    cv2.line(image, (26, 5), (17, 20), 255, 2)
+    cv2.line(image, *bar, 255, 2)
+    cv2.line(image, *stem, 255, 2)
     ink = segment.ink_map(cv2.resize(image, (112, 112), interpolation=cv2.INTER_CUBIC))
     mask = segment.binarize(ink)
     cleaned, _, affine = segment.remove_rules(mask, ink)
