@@ -38,8 +38,8 @@ from ml.order_stats import percentiles as _percentiles
 from ml.rules import RULE_SPAN, inked_components, long_runs
 from ml.rules import outer_boxes as _outer_boxes
 from ml.rules import remove_rules as remove_rules  # re-exported: step 3 of the pipeline
-from ml.seams import lattice as lattice  # re-exported: step 6 (the reader calls segment.lattice)
-from ml.seams import lattices as lattices
+from ml.seams import lattice as lattice  # re-exported: step 6 (ml.compose cuts training crops with it)
+from ml.seams import lattices as lattices  # step 6 for all of a page's blobs at once (the reader)
 from ml.seams import seams as seams
 from ml.seams import whole as whole  # lattice(blob, math.inf)'s one run, made directly
 
@@ -206,10 +206,7 @@ def find_blobs(mask: np.ndarray, ink: np.ndarray) -> list[Blob]:
     groups = _join_stacked(_merge_pieces(boxes, ref), ref)
     blobs = []
     for group in groups:
-        x0 = min(b[0] for b in group)
-        y0 = min(b[1] for b in group)
-        x1 = max(b[0] + b[2] for b in group)
-        y1 = max(b[1] + b[3] for b in group)
+        x0, y0, x1, y1 = _group_box(group)
         if y1 - y0 < max(min_h, 0.4 * ref) and x1 - x0 < 0.4 * ref:
             continue  # a speck or a dot, not a digit
         if (y1 - y0) < 0.3 * ref:
