@@ -76,6 +76,15 @@ def ctc_log_probs(frames: np.ndarray, label_sets: list[list[int]]) -> np.ndarray
     return np.logaddexp(alpha[:, -1], alpha[:, -2]) if length else alpha[:, -1]
 
 
+def line_log_probs(frames: np.ndarray, texts) -> dict[str, float]:
+    """{text: log P_line(text)}, the texts of one length in one ctc_log_probs run."""
+    result = {}
+    for size in sorted({len(t) for t in texts}):
+        same = sorted({t for t in texts if len(t) == size})
+        result.update(zip(same, ctc_log_probs(frames, [_labels(t) for t in same]).tolist(), strict=True))
+    return result
+
+
 def cut_log_prob(text: str, plans: list, run_score) -> float:
     """The best log-score of a segmentation of the blobs' lattices that spells `text`.
 
@@ -94,7 +103,7 @@ def cut_log_probs(texts, plans: list, run_score) -> dict[str, float]:
     result = {}
     for size in sorted({len(t) for t in texts}):
         same = sorted({t for t in texts if len(t) == size})
-        digits = np.array([[int(c) for c in t] for t in same], np.intp).reshape(len(same), size)
+        digits = np.array([_labels(t) for t in same], np.intp).reshape(len(same), size)
         best = np.full((len(same), size + 1), -np.inf)
         best[:, 0] = 0.0
         for plan in plans:
@@ -132,10 +141,7 @@ def choose(cut_text: str, line_text: str, frames, plans: list, run_score) -> Cho
     """Which reading of a number both models together prefer: one of the two, or one digit of
     either changed (both models can misread different digits of a number, or the same one)."""
     texts = sorted(_one_digit_off(cut_text, line_text, frames.shape[1] - 1))
-    line = {}  # text -> log P_line(text), the texts of one length in one run
-    for size in {len(t) for t in texts}:
-        same = [t for t in texts if len(t) == size]
-        line.update(zip(same, ctc_log_probs(frames, [_labels(t) for t in same]).tolist(), strict=True))
+    line = line_log_probs(frames, texts)  # text -> log P_line(text)
     lattice = cut_log_probs(texts, plans, run_score)  # text -> log P_cuts(text)
 
     def score(text: str) -> tuple[float, float]:
