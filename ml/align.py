@@ -72,7 +72,8 @@ def load_gray(source, max_side: int | None = MAX_SIDE, max_pixels: int = 40_000_
                     f"the limit is {max_pixels / 1e6:.0f} megapixels."
                 )
             full = max(image.size)
-            gray = _plain_jpeg_gray(image, stream, max_side)
+            upright = load.exif_orientation(image) == 1
+            gray = load._plain_jpeg(image, stream, max_side, grey=True) if upright else None
             if gray is None:
                 if max_side:
                     image.draft("L", (max_side, max_side))
@@ -87,37 +88,6 @@ def load_gray(source, max_side: int | None = MAX_SIDE, max_pixels: int = 40_000_
     decoded = max(gray.shape)
     gray, scale = _shrink(gray, max_side)
     return gray, scale * decoded / full
-
-
-def _plain_jpeg_gray(image, stream, max_side: int | None) -> np.ndarray | None:
-    """An upright, complete JPEG decoded by OpenCV straight to grey at the 1/N scale Pillow's
-    draft("L") picks: the same libjpeg-turbo pixels at about half the cost (none of Pillow's
-    copies). None for anything else, which Pillow decodes (and reports when damaged)."""
-    if image.format != "JPEG" or image.mode not in ("RGB", "L") or len(image.tile) != 1:
-        return None
-    try:
-        if image.getexif().get(0x0112, 1) != 1:
-            return None
-    except Exception:  # noqa: BLE001 - a broken EXIF block: Pillow decides
-        return None
-    stream.seek(0)
-    data = np.frombuffer(stream.read(), np.uint8)
-    if data[-2:].tobytes() != b"\xff\xd9":  # cut short: Pillow says it is truncated
-        return None
-    scale = 1
-    if max_side:  # Pillow's draft: the largest of 8, 4, 2 that keeps both sides >= max_side
-        fits = min(image.width // max_side, image.height // max_side)
-        scale = next((s for s in (8, 4, 2) if fits >= s), 1)
-    flags = {
-        1: cv2.IMREAD_GRAYSCALE,
-        2: cv2.IMREAD_REDUCED_GRAYSCALE_2,
-        4: cv2.IMREAD_REDUCED_GRAYSCALE_4,
-        8: cv2.IMREAD_REDUCED_GRAYSCALE_8,
-    }[scale]
-    gray = cv2.imdecode(data, flags | cv2.IMREAD_IGNORE_ORIENTATION)
-    if gray is None or gray.shape != (-(-image.height // scale), -(-image.width // scale)):
-        return None
-    return gray
 
 
 def _gray_array(array: np.ndarray) -> np.ndarray:

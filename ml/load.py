@@ -47,10 +47,7 @@ def load_image(source, max_pixels: int = 40_000_000) -> tuple[np.ndarray, tuple[
         )
     if width < 1 or height < 1:
         raise UnreadableImage("The image is empty (no pixels).")
-    try:
-        orientation = image.getexif().get(0x0112, 1)
-    except Exception:  # noqa: BLE001 - a broken EXIF block must not make the photo unreadable
-        orientation = 1
+    orientation = exif_orientation(image)
     array = _plain_jpeg(image, stream) if orientation == 1 else None
     if array is None:
         try:
@@ -66,17 +63,26 @@ def load_image(source, max_pixels: int = 40_000_000) -> tuple[np.ndarray, tuple[
     return _work_size(array), (width, height)
 
 
-def _draft_scale(width: int, height: int) -> int:
-    """The 1/N size Pillow's draft(mode, (MAX_WORK_SIDE, MAX_WORK_SIDE)) decodes a JPEG at."""
-    scale = min(width // MAX_WORK_SIDE, height // MAX_WORK_SIDE)
+def exif_orientation(image) -> int:
+    """The photo's EXIF orientation, 1 when upright or unsaid."""
+    try:
+        return image.getexif().get(0x0112, 1)
+    except Exception:  # noqa: BLE001 - a broken EXIF block must not make the photo unreadable
+        return 1
+
+
+def _draft_scale(width: int, height: int, side: int | None = MAX_WORK_SIDE) -> int:
+    """The 1/N size Pillow's draft(mode, (side, side)) decodes a JPEG at (1: no side given)."""
+    scale = min(width // side, height // side) if side else 1
     return next((s for s in (8, 4, 2) if scale >= s), 1)
 
 
-def _plain_jpeg(image, stream) -> np.ndarray | None:
+def _plain_jpeg(image, stream, side: int | None = MAX_WORK_SIDE, grey: bool = False) -> np.ndarray | None:
     """An upright, complete RGB or grey JPEG decoded by OpenCV: the very pixels Pillow's draft
-    decode gives (the same libjpeg-turbo, scale and upsampling), without Pillow's copies
-    (its 4-byte pixels packed to 3, exif_transpose's copy). None for anything else, which
-    Pillow then decodes (and reports when damaged)."""
+    (to `side`) decode gives (the same libjpeg-turbo, scale and upsampling), without Pillow's
+    copies (its 4-byte pixels packed to 3, exif_transpose's copy); `grey`: decoded to grey, as
+    draft("L") does. None for anything else, which Pillow then decodes (and reports when
+    damaged)."""
     import cv2
 
     if image.format != "JPEG" or image.mode not in ("RGB", "L") or len(image.tile) != 1:
@@ -85,14 +91,14 @@ def _plain_jpeg(image, stream) -> np.ndarray | None:
     data = np.frombuffer(stream.read(), np.uint8)
     if data[-2:].tobytes() != b"\xff\xd9":  # a cut-short file: Pillow says it is truncated
         return None
-    scale = _draft_scale(*image.size)
+    scale = _draft_scale(*image.size, side)
     reduced = {
         1: cv2.IMREAD_GRAYSCALE,
         2: cv2.IMREAD_REDUCED_GRAYSCALE_2,
         4: cv2.IMREAD_REDUCED_GRAYSCALE_4,
         8: cv2.IMREAD_REDUCED_GRAYSCALE_8,
     }[scale]
-    colour = cv2.IMREAD_COLOR_RGB if image.mode == "RGB" else 0  # IMREAD_COLOR would be BGR
+    colour = cv2.IMREAD_COLOR_RGB if image.mode == "RGB" and not grey else 0  # IMREAD_COLOR: BGR
     flags = reduced | colour | cv2.IMREAD_IGNORE_ORIENTATION
     array = cv2.imdecode(data, flags)
     width, height = image.size

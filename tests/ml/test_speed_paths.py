@@ -147,7 +147,7 @@ def test_a_large_photo_decoded_at_half_size_reads_as_the_full_size_decode(reader
     monkeypatch.setattr(load, "_plain_jpeg", lambda image, stream: None)
     assert _without_elapsed(reader.read(data)) == _without_elapsed(reduced)
     monkeypatch.undo()
-    monkeypatch.setattr(load, "_draft_scale", lambda width, height: 1)  # decode at full size
+    monkeypatch.setattr(load, "_draft_scale", lambda width, height, side=None: 1)  # decode at full size
     full = reader.read(data)
     assert numbers_of(full) == numbers_of(reduced)
     assert (full["width"], full["height"]) == (reduced["width"], reduced["height"])
