@@ -23,8 +23,8 @@ def test_it_reads_percentiles_of_bytes_from_a_histogram_exactly():
 
 def test_it_interpolates_percentiles_between_the_same_order_statistics_as_a_full_partition():
     rng = np.random.default_rng(4)
-    for n in (1, 2, 3, 9, 10, 400, 2001):
-        for values in (rng.random(n), rng.integers(0, 4, n) / 3, np.zeros(n)):
+    for n in (1, 2, 3, 9, 10, 400, 2001, 9001):  # 9001: binned selects (order_stats.BINNED_SELECT)
+        for values in (rng.random(n), rng.integers(0, 4, n) / 3, np.zeros(n), rng.random(n) ** 4 - 0.01):
             values = values.astype(np.float32)
             for qs in ((90,), (50,), (0,), (100,), (1, 50, 99), (25, 26)):
                 ranks = [q / 100 * (n - 1) for q in qs]
@@ -169,9 +169,10 @@ def test_it_takes_medians_exactly_without_np_median():
     # Every size parity, ties, floats piled in one bin or out of [0, 1], zeros of both signs,
     # subnormals, ints and lists.
     rng = np.random.default_rng(5)
-    for n in (1, 2, 3, 10, 11, 1000, 14001):
+    for n in (1, 2, 3, 10, 11, 1000, 5000, 5001, 14001):
         for values in (
             rng.random(n).astype(np.float32),
+            (rng.random(n) ** 6).astype(np.float32),  # piled near 0: many bins, one crowded
             (rng.random(n) * 1e-3).astype(np.float32),
             (rng.integers(0, 3, n) / 2).astype(np.float32),
             rng.normal(0.5, 1.0, n).astype(np.float32),
