@@ -35,7 +35,8 @@ def remove_rules(mask: np.ndarray, ink: np.ndarray):
     # (digit stems and curves) gets no vote in the Hough transform.
     flat = cv2.morphologyEx(mask, cv2.MORPH_OPEN, _ROW7)
     span = int(RULE_SPAN * w)
-    if not _may_hold_a_rule(flat, span):
+    inked = _rule_room(flat, span)
+    if inked is None:
         return mask, ink, None
     # On a small image a 7's bar or a 2's base can span a third of it: a rule
     # is also clearly longer than a digit is tall.
@@ -44,7 +45,12 @@ def remove_rules(mask: np.ndarray, ink: np.ndarray):
     if span >= w:
         return mask, ink, None
     segments = cv2.HoughLinesP(
-        flat, 1, np.pi / 360, threshold=max(30, w // 4), minLineLength=span, maxLineGap=4
+        flat[: inked[0], : inked[1]],
+        1,
+        np.pi / 360,
+        threshold=max(30, w // 4),
+        minLineLength=span,
+        maxLineGap=4,
     )
     if segments is None:
         return mask, ink, None
@@ -92,17 +98,25 @@ def _piece_height(mask: np.ndarray) -> tuple[float | None, bool]:
     return tallest, int(np.count_nonzero(heights > 0.25 * tallest)) == 1
 
 
-def _may_hold_a_rule(flat: np.ndarray, span: int) -> bool:
-    """Whether HoughLinesP could find a segment spanning `span` columns at under 12 degrees.
+def _rule_room(flat: np.ndarray, span: int) -> tuple[int, int] | None:
+    """None when HoughLinesP cannot find a segment spanning `span` columns at under 12 degrees;
+    else the rows and columns it needs to see: up to the last ink, or a little past it.
 
     Its walk along a line steps over at most 4 missing pixels (maxLineGap),
     so at such angles it moves at most 5 columns and 2 rows from one ink
     pixel to the next: growing the ink by 2 columns and 1 row each way joins
     every segment it can find into one piece at least `span` columns wide.
     Most pages have no such piece, and the transform is the slowest step.
+
+    Blank rows below the ink and blank columns right of it change nothing the transform does
+    (the same points in the same order, at the same coordinates, so the same votes and walks;
+    a walk ends at the last ink either way) but make its accumulator, cleared per call, larger
+    (tests/ml/test_exact_rewrites.py): cropped, a number photo's transform costs 3.5% less.
     """
-    grown = cv2.dilate(flat, _GROW)
-    return bool((outer_boxes(grown)[:, 2] >= span).any())
+    boxes = outer_boxes(cv2.dilate(flat, _GROW))
+    if not (boxes[:, 2] >= span).any():
+        return None
+    return int((boxes[:, 1] + boxes[:, 3]).max()), int((boxes[:, 0] + boxes[:, 2]).max())
 
 
 def _thicker_than_rule(mask: np.ndarray, core: np.ndarray) -> np.ndarray:
