@@ -20,17 +20,19 @@ import numpy as np
 from ml import signs, synth
 
 EXTRA_CONDITIONS = ("raw", "raw_upscaled", "inverted_padded", "math", "chalkboard")
+# One MNIST digit as it is shown to the reader in the three raw conditions (also ml.raw_bench).
+RAW_FORMS = {
+    "raw": lambda im: im,
+    "raw_upscaled": lambda im: cv2.resize(im, (112, 112), interpolation=cv2.INTER_CUBIC),
+    "inverted_padded": lambda im: np.pad(255 - im, 14, constant_values=255),
+}
 
 
 def make_sample(rng: np.random.Generator, condition: str, pool=None) -> synth.Sample:
     x, y = pool if pool is not None else synth.test_digits()
-    if condition in ("raw", "raw_upscaled", "inverted_padded"):
+    if condition in RAW_FORMS:
         k = int(rng.integers(0, len(x)))
-        image = {
-            "raw": lambda im: im,
-            "raw_upscaled": lambda im: cv2.resize(im, (112, 112), interpolation=cv2.INTER_CUBIC),
-            "inverted_padded": lambda im: np.pad(255 - im, 14, constant_values=255),
-        }[condition](x[k])
+        image = RAW_FORMS[condition](x[k])
         return synth.Sample(condition, synth.encode(image, None), [str(int(y[k]))])
     if condition == "math":
         return _math(rng, x, y)

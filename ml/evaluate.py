@@ -3,6 +3,7 @@
     python -m ml.evaluate [--numbers-per-condition 150] [--skip-baselines]
     python -m ml.evaluate --numbers            # only the synthetic number benchmark
     python -m ml.evaluate --worksheets         # only the worksheet benchmark (ml.worksheet_bench)
+    python -m ml.evaluate --raw-all            # all test digits alone: raw, upscaled, inverted (ml.raw_bench)
 
 Writes to reports_dir() (var/reports/, or $DIGITSIGHT_REPORTS_DIR):
 evaluation.json, confusion.png (heatmap) and curves.png (training history).
@@ -57,6 +58,14 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     parser.add_argument("--worksheets", action="store_true", help="run only the worksheet benchmark")
     parser.add_argument(
+        "--raw-all",
+        action="store_true",
+        help="read every test digit alone in its three raw forms (ml.raw_bench)",
+    )
+    parser.add_argument(
+        "--raw-limit", type=int, default=10000, help="with --raw-all: the first this many digits"
+    )
+    parser.add_argument(
         "--worksheet-pages", type=int, default=40, help="worksheets (each scanned and photographed)"
     )
     parser.add_argument(
@@ -110,6 +119,8 @@ def main(argv=None) -> dict:
         reports_dir().mkdir(parents=True, exist_ok=True)
         (reports_dir() / "worksheets.json").write_text(json.dumps(result, indent=1) + "\n")
         return result
+    if args.raw_all:
+        return _raw_all(Reader(model_path), pool, args.raw_limit)
     if args.numbers:
         only = tuple(c for c in args.conditions.split(",") if c)
         result = number_benchmark(Reader(model_path), args.numbers_per_condition, args.seed, pool, only=only)
@@ -132,6 +143,20 @@ def main(argv=None) -> dict:
     _print_report(report)
     print(f"wrote {out / 'evaluation.json'}, confusion.png, curves.png")
     return report
+
+
+def _raw_all(reader: Reader, pool, limit: int) -> dict:
+    from ml import raw_bench
+
+    if pool is None:
+        mnist = mnist_data.load()
+        pool = (mnist.x_test, mnist.y_test)
+    images, labels = pool
+    result = raw_bench.raw_benchmark(reader, images[:limit], labels[:limit])
+    raw_bench.print_report(result)
+    reports_dir().mkdir(parents=True, exist_ok=True)
+    (reports_dir() / "raw_digits.json").write_text(json.dumps(result, indent=1) + "\n")
+    return result
 
 
 def mnist_accuracy(model_path: Path, mnist) -> dict:
