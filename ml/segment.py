@@ -250,8 +250,11 @@ def _merge_pieces(boxes: list, ref: float) -> list[list]:
                 merged_w = max(gx1, x + w) - min(gx0, x)
                 near = hgap < 0.12 * ref and vgap < 0.25 * ref
                 fits = merged_h < 1.4 * ref and merged_w < MERGED_WIDTH * ref
-                stacked = _stacked(box, (gx0, gx1, gy1 - gy0), vgap, (merged_w, merged_h), ref)
-                if near and (fits or stacked or _flag(box, (gx0, gy0, gx1, gy1), merged_w, merged_h)):
+                if near and (
+                    fits
+                    or _stacked(box, (gx0, gx1, gy1 - gy0), vgap, (merged_w, merged_h), ref)
+                    or _flag(box, (gx0, gy0, gx1, gy1), merged_w, merged_h)
+                ):
                     target = group
                     break
         if target is None:
