@@ -51,6 +51,8 @@ GAP_FACTOR = 0.75  # a gap wider than this many digit heights separates two numb
 MERGED_WIDTH = 1.4  # a broken digit put back together is at most this many digit heights wide
 STACKED_HEIGHT = 1.6  # ... and a piece stacked on it makes it at most this many times taller
 STACKED_GAP = 0.15  # ... when the gap between them is at most this many digit heights
+FLAG_DEPTH = 0.3  # a flat piece whose box reaches at most this far into a digit's top is its flag
+FLAG_WIDE = 1.75  # ... when both together are at most this many times wider than tall
 WORK_HEIGHT = 48  # digits are read at about this height (to_mnist boxes them in 40 px, a little smaller)
 RESCALE_ABOVE = 1.25  # digits up to this many times WORK_HEIGHT are read at the photo's own scale
 _SQUARE = np.ones((3, 3), np.uint8)  # made once: np.ones costs more than many of the small dilations
@@ -248,7 +250,11 @@ def _merge_pieces(boxes: list, ref: float) -> list[list]:
                 merged_w = max(gx1, x + w) - min(gx0, x)
                 near = hgap < 0.12 * ref and vgap < 0.25 * ref
                 fits = merged_h < 1.4 * ref and merged_w < MERGED_WIDTH * ref
-                if near and (fits or _stacked(box, (gx0, gx1, gy1 - gy0), vgap, (merged_w, merged_h), ref)):
+                if near and (
+                    fits
+                    or _stacked(box, (gx0, gx1, gy1 - gy0), vgap, (merged_w, merged_h), ref)
+                    or _flag(box, (gx0, gy0, gx1, gy1), merged_w, merged_h)
+                ):
                     target = group
                     break
         if target is None:
@@ -309,6 +315,15 @@ def _stacked(box, group: tuple, vgap: int, merged: tuple, ref: float) -> bool:
     size = max(ref, group_h)
     fits = merged[1] < STACKED_HEIGHT * size and merged[0] < MERGED_WIDTH * max(size, merged[1])
     return fits and overlap >= 0.3 * min(w, gx1 - gx0) and vgap <= STACKED_GAP * ref
+
+
+def _flag(box, group: tuple, merged_w: int, merged_h: int) -> bool:
+    """A flat stroke across the top of a bigger piece, their boxes overlapping: a 5's flag drawn
+    apart, which often reaches well past the body's right side (wider than _stacked allows)."""
+    x, y, w, h, _ = box
+    gx0, gy0, gx1, gy1 = group
+    on_top = y < gy0 < y + h <= gy0 + FLAG_DEPTH * (gy1 - gy0)
+    return 2 * h <= w and on_top and min(gx1, x + w) > max(gx0, x) and merged_w < FLAG_WIDE * merged_h
 
 
 # ------------------------------------------------------------- lines, numbers

@@ -101,6 +101,26 @@ def test_it_reads_a_five_with_a_detached_bar_as_one_digit(reader, clear_digits):
     assert numbers_of(reader.read(synth.encode(five, None))) == ["5"]
 
 
+def test_it_joins_a_five_with_its_flag_drawn_apart_reaching_past_its_body():
+    # A lone 5 (raw_upscaled: 28x28 digits 4x larger) whose flag, lifted off the body, reaches far to
+    # the right: wider together than a broken digit may be, the flag was dropped or read apart.
+    mask = np.zeros((112, 120), np.uint8)
+    body = np.array([(30, 46), (28, 62), (40, 59), (52, 62), (58, 71), (55, 81), (44, 86), (30, 84)])
+    cv2.polylines(mask, [body], False, 1, 6)
+    cv2.line(mask, (50, 42), (106, 40), 1, 6)  # the flag, its box just overlapping the body's top
+    blobs = segment.find_blobs(mask, mask.astype(np.float32))
+    assert len(blobs) == 1 and blobs[0].y <= 40 and blobs[0].right >= 106
+
+
+def test_it_keeps_a_bar_over_two_digits_apart_from_the_first():
+    mask = np.zeros((112, 160), np.uint8)
+    cv2.ellipse(mask, (45, 70), (14, 22), 0, 0, 360, 1, 6)  # a 0 ...
+    cv2.line(mask, (90, 53), (90, 92), 1, 6)  # ... a 1 ...
+    cv2.line(mask, (52, 42), (140, 42), 1, 6)  # ... and a bar along their tops
+    blobs = segment.find_blobs(mask, mask.astype(np.float32))
+    assert [(b.x, b.y) for b in blobs] == [(28, 45), (87, 50)]
+
+
 def _stacked_halves(gap: int) -> np.ndarray:
     """A 6 broken across its middle: a slanted stem, then `gap` rows lower its loop."""
     mask = np.zeros((140, 140), np.uint8)
