@@ -25,18 +25,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ml import combine
+from ml import combine, lattice
 from ml.litert import Classifier, LineReader
 from ml.load import MIN_WORK_SIDE, load_image
 
-# Log-probability a split must gain per extra digit, and the width/height beyond which one digit is
-# implausibly wide: together they stop wide single digits being cut and let touching ones be.
-DIGIT_COST = 0.3
-WIDE_DIGIT = 1.0  # width / line height beyond which one digit is implausibly wide
-WIDE_PENALTY = 4.0
-SHORT_DIGIT = 0.6  # height / line height below which a piece is implausible as a whole digit
-SHORT_PENALTY = 10.0
-CUT_COST = 0.25  # log-probability paid per stroke a cut severs
 LINE_MARGIN = 1.0  # the line model's reading wins when this many times as confident as the cuts'
 LINE_SURE = 0.98  # a digit the line model reads this surely (one per blob) is not cut nor re-read
 SKIP = "skip"  # a number read as part of the one before it
@@ -50,9 +42,6 @@ DISAGREEMENT_SURE = 0.99
 # log-odds) to go unflagged: on tuning photos, of 373 such disagreements, a margin of 0 left 5
 # wrong readings unflagged and 4 left 1, for 25 more right readings flagged (of 304).
 JOINT_SURE = 4.0
-# A blob read whole scoring above this keeps that reading: a split into two or
-# more digits pays DIGIT_COST for each, so it always scores less.
-SURE_WHOLE = -2 * DIGIT_COST
 
 
 # -------------------------------------------------------------------- reading
@@ -263,7 +252,7 @@ class Reader:
         from ml import segment
 
         lone = [k for k, ok in enumerate(sure) if ok and len(groups[k]) == 1 and readings[k][0].isdigit()]
-        crops = [_digit_crop(segment.whole(groups[k][0])) for k in lone]
+        crops = [lattice.digit_crop(segment.whole(groups[k][0])) for k in lone]
         self._classify([c for c in crops if c is not None])
         confirmed = list(sure)
         for k, crop in zip(lone, crops, strict=True):
@@ -276,9 +265,9 @@ class Reader:
         cut and read by the digit classifier."""
         plans = self._plan(blobs, heights)
         if not any(crop is not None for _, runs in plans.values() for crop in runs.values()):
-            return {id(blob): ([], ([0.0], {}, heights[k], CUT_COST)) for k, blob in enumerate(blobs)}
+            return {id(blob): ([], ([0.0], {}, heights[k], lattice.CUT_COST)) for k, blob in enumerate(blobs)}
         return {
-            id(blob): (_best(*plans[k], heights[k]), (*plans[k], heights[k], CUT_COST))
+            id(blob): (lattice.best(*plans[k], heights[k]), (*plans[k], heights[k], lattice.CUT_COST))
             for k, blob in enumerate(blobs)
         }
 
@@ -286,31 +275,34 @@ class Reader:
         """Every blob's segmentation lattice, {(i, j): classified digit crop}, for the runs between its cuts.
 
         Each blob is first read whole. One that reads well enough whole
-        (SURE_WHOLE) keeps that reading: no split into two or more digits
+        (lattice.SURE_WHOLE) keeps that reading: no split into two or more digits
         could beat it, so its cuts are never proposed nor classified.
 
         The other blobs' runs are read in two rounds: first the runs of each
         blob's most promising segmentation, then only the runs that could
-        still be part of a better one (_hopeless). A run left out can never
-        be on the path _best picks, so the reading is the same as when every
+        still be part of a better one (lattice.hopeless). A run left out can never
+        be on the path lattice.best picks, so the reading is the same as when every
         run is read (the classifier reads a crop the same in any batch).
         """
         from ml import segment
 
-        wholes = [_digit_crop(segment.whole(blob)) for blob in blobs]
+        wholes = [lattice.digit_crop(segment.whole(blob)) for blob in blobs]
         self._classify([whole for whole in wholes if whole is not None])
-        sure = [w is not None and _run_score(w, heights[k]) > SURE_WHOLE for k, w in enumerate(wholes)]
+        sure = [
+            w is not None and lattice.run_score(w, heights[k]) > lattice.SURE_WHOLE
+            for k, w in enumerate(wholes)
+        ]
         unsure = [k for k, ok in enumerate(sure) if not ok]  # cut: their seams are found together
         found = segment.lattices([blobs[k] for k in unsure], [heights[k] for k in unsure])
         cuts = dict(zip(unsure, found, strict=True))
         plans = {
-            k: ([0.0, 0.0], {(0, 1): w}) if ok else _lattice(*cuts[k], w)
+            k: ([0.0, 0.0], {(0, 1): w}) if ok else lattice.crops(*cuts[k], w)
             for k, (w, ok) in enumerate(zip(wholes, sure, strict=True))
         }
-        cut = [(*plans[k], heights[k]) for k in plans if any(_unread(c) for c in plans[k][1].values())]
-        self._classify([c for severed, runs, ref_h in cut for c in _promising(severed, runs, ref_h)])
+        cut = [(*plans[k], heights[k]) for k in plans if any(lattice.unread(c) for c in plans[k][1].values())]
+        self._classify([c for severed, runs, ref_h in cut for c in lattice.promising(severed, runs, ref_h)])
         for severed, runs, ref_h in cut:
-            for key in _hopeless(severed, runs, ref_h):
+            for key in lattice.hopeless(severed, runs, ref_h):
                 del runs[key]
         self._classify(
             [c for _, runs in plans.values() for c in runs.values() if c is not None and "digit" not in c]
@@ -328,143 +320,6 @@ class Reader:
         probabilities = self.classifier.predict(np.stack([c["image"] for c in crops]))
         for crop, p in zip(crops, probabilities, strict=True):
             crop["digit"], crop["confidence"], crop["probs"] = int(p.argmax()), float(p.max()), p
-
-
-def _lattice(severed: list[float], runs: dict, whole: dict | None) -> tuple[list[float], dict]:
-    """A blob's lattice (segment.lattice) to be read; the run spanning the whole blob reuses its crop."""
-    last = max(j for _, j in runs)
-    crops = {key: _unread_crop(p) for key, p in runs.items() if key != (0, last) or whole is None}
-    if whole is not None and (0, last) in runs:
-        crops[(0, last)] = whole
-    return severed, crops
-
-
-def _unread(crop: dict | None) -> bool:
-    return crop is not None and "confidence" not in crop
-
-
-def _unread_crop(piece) -> dict | None:
-    """_digit_crop's crop, its image made by _classify if the run is read at all."""
-    if piece is None:
-        return None
-    x, y, w, h, soft, mask = piece
-    return {"box": (x, y, w, h), "piece": (soft, mask), "width": w, "height": h}
-
-
-def _digit_crop(piece) -> dict | None:
-    from ml import segment
-
-    if piece is None:
-        return None
-    x, y, w, h, soft, mask = piece
-    return {"box": (x, y, w, h), "image": segment.to_mnist(soft, mask), "width": w, "height": h}
-
-
-def _run_score(crop: dict, ref_h: float, confidence: float | None = None) -> float:
-    """Log-probability that a run is one digit: its confidence (the model's unless given), a shape prior."""
-    confidence = crop["confidence"] if confidence is None else confidence
-    score = math.log(1e-6 if confidence < 1e-6 else confidence) - DIGIT_COST  # not max(): a hot path
-    ref_h = 1.0 if ref_h < 1.0 else ref_h
-    aspect = crop["width"] / ref_h
-    if aspect > WIDE_DIGIT:
-        score -= WIDE_PENALTY * (aspect - WIDE_DIGIT)
-    tall = crop["height"] / ref_h
-    if tall < SHORT_DIGIT:
-        score -= SHORT_PENALTY * (SHORT_DIGIT - tall)
-    return score
-
-
-def _digit_score(crop: dict, digit: int, ref_h: float) -> float:
-    """_run_score of a run read as a given digit (ml.combine spells a reading on the lattice)."""
-    return _run_score(crop, ref_h, float(crop["probs"][digit]))
-
-
-def _score_or_bound(crop: dict | None, ref_h: float) -> float:
-    """A run's _run_score once read; before, the most it could score (a confidence of 1,
-    plus a margin for rounding): _run_score never grows as the confidence falls."""
-    if crop is None:
-        return 0.0
-    if "confidence" in crop:
-        return _run_score(crop, ref_h)
-    return _run_score(crop, ref_h, 1.0) + 1e-3
-
-
-def _path_values(severed: list[float], runs: dict, ref_h: float, read_only: bool = False):
-    """_best's programme on scores-or-bounds: the best value reaching each cut and leaving it
-    (to the last cut), and the best path's runs. read_only: only runs already read count."""
-    count = len(severed)
-    scores = {
-        key: _score_or_bound(crop, ref_h)
-        for key, crop in runs.items()
-        if not read_only or crop is None or "confidence" in crop
-    }
-    into, came = [0.0] + [-math.inf] * (count - 1), [None] * count
-    for j in range(1, count):
-        for i in range(j):
-            if (i, j) in scores and into[i] > -math.inf:
-                total = into[i] + scores[(i, j)] - CUT_COST * severed[j]
-                if total > into[j]:
-                    into[j], came[j] = total, i
-    out = [-math.inf] * (count - 1) + [0.0]
-    for i in range(count - 2, -1, -1):
-        for j in range(i + 1, count):
-            if (i, j) in scores and out[j] > -math.inf:
-                out[i] = max(out[i], scores[(i, j)] - CUT_COST * severed[j] + out[j])
-    path, j = [], count - 1
-    while j and came[j] is not None:
-        path.append((came[j], j))
-        j = came[j]
-    return scores, into, out, path if j == 0 else []
-
-
-def _promising(severed: list[float], runs: dict, ref_h: float) -> list[dict]:
-    """The unread runs of the segmentation that would score best if every unread run read surely."""
-    _, _, _, path = _path_values(severed, runs, ref_h)
-    return [runs[key] for key in path if _unread(runs[key])]
-
-
-def _hopeless(severed: list[float], runs: dict, ref_h: float) -> list[tuple[int, int]]:
-    """Unread runs on no path that could beat the best path already read: _best cannot pick them.
-
-    A path's value is at most the sum of its runs' scores-or-bounds; the best path of
-    read runs is a real segmentation, so _best's choice is worth at least as much.
-    """
-    floor = _path_values(severed, runs, ref_h, read_only=True)[1][-1]
-    scores, into, out, _ = _path_values(severed, runs, ref_h)
-    margin = 1e-6  # the sums are rounded in a different order from _best's
-    return [
-        (i, j)
-        for (i, j), crop in runs.items()
-        if _unread(crop) and into[i] + scores[(i, j)] - CUT_COST * severed[j] + out[j] < floor - margin
-    ]
-
-
-def _best(severed: list[float], runs: dict, ref_h: float) -> list[dict]:
-    """The sequence of runs from the first cut to the last that reads best (dynamic programme).
-
-    A segmentation pays for every stroke its cuts sever, so a digit is cut
-    only where the model reads the pieces much better than the whole.
-    """
-    count = len(severed)
-    best = [0.0] + [-math.inf] * (count - 1)
-    came = [None] * count
-    for j in range(1, count):
-        for i in range(j):
-            if (i, j) not in runs or best[i] == -math.inf:
-                continue
-            crop = runs[(i, j)]
-            total = best[i] + (0.0 if crop is None else _run_score(crop, ref_h)) - CUT_COST * severed[j]
-            if total > best[j]:
-                best[j], came[j] = total, i
-    if count < 2 or came[-1] is None:
-        return []
-    digits, j = [], count - 1
-    while j:
-        i = came[j]
-        if runs[(i, j)] is not None:
-            digits.append(runs[(i, j)])
-        j = i
-    return digits[::-1]
 
 
 def _heights(blobs) -> dict[int, float]:
@@ -528,7 +383,7 @@ def _reconcile(digits: list[dict], reading, group, plans=None) -> list[dict]:
     if joint and lone:  # each digit weighed by both models (the classifier alone chose before)
         digits = [combine.lone_digit(digits[0], reading[3])]
     elif joint:
-        choice = combine.choose(cut, text, reading[3], plans, _digit_score)
+        choice = combine.choose(cut, text, reading[3], plans, lattice.digit_score)
         if choice.text != cut:  # the line model's reading, or one digit off either model's
             digits = combine.respell(choice, found, digits, lambda f: _line_digits(group, f, scale, digits))
         if choice.margin < JOINT_SURE:  # a close call stays doubtful, however sure its winner

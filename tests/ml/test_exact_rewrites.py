@@ -7,7 +7,7 @@ import json
 import cv2
 import numpy as np
 
-from ml import fingerprint, order_stats, rules, seams, segment, synth
+from ml import fingerprint, lattice, order_stats, rules, seams, segment, synth
 from ml import reader as reader_module
 
 
@@ -151,7 +151,7 @@ def test_it_reads_touching_digits_the_same_without_the_runs_that_cannot_win(
     pruned_crops = sum(read)
 
     read.clear()
-    monkeypatch.setattr(reader_module, "_hopeless", lambda severed, runs, ref_h: [])
+    monkeypatch.setattr(lattice, "hopeless", lambda severed, runs, ref_h: [])
     every_run = [reader.read(photo)["numbers"] for photo in photos]
     assert pruned == every_run
     assert pruned_crops < sum(read)

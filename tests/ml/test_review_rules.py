@@ -4,7 +4,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from ml import reader, signs
+from ml import lattice, reader, signs
 
 
 def cut_digits(*pairs):
@@ -70,7 +70,7 @@ def _lattice(*probs):
             "width": 12,
             "height": 20,
         }
-        plans.append(([0.0, 0.0], {(0, 1): run}, 20.0, reader.CUT_COST))
+        plans.append(([0.0, 0.0], {(0, 1): run}, 20.0, lattice.CUT_COST))
     return plans
 
 
