@@ -17,6 +17,7 @@ import numpy as np
 SLIVER = 3  # ink narrower than this beside the print is what is left of a border
 LINE_WINDOW = 20  # a printed line shorter than twice this is not measured
 LINE_MARGIN, LINE_RATIO = 3, 0.4  # ink across a line this much thicker than usual is a stroke on it
+MISFIT = 0.5  # a printed line with less of its length than this on the page's ink is misplaced
 
 
 def remove_print(mask: np.ndarray, printed: np.ndarray, scale: float) -> np.ndarray:
@@ -174,3 +175,25 @@ def snap_print(ink: np.ndarray, printed: np.ndarray, reach: int) -> np.ndarray:
     dy, dx = np.unravel_index(int(score.argmax()), score.shape)
     shift = np.float32([[1, 0, dx - reach], [0, 1, dy - reach]])
     return cv2.warpAffine(printed.astype(np.uint8), shift, printed.shape[::-1], flags=cv2.INTER_NEAREST)
+
+
+def misfit(mask: np.ndarray, printed: np.ndarray, scale: float) -> bool:
+    """Whether a printed line of the area has less than MISFIT of its length on the page's ink.
+
+    A page registered wrong by a few pixels over part of it (a phone photo's
+    perspective fitted from features bunched elsewhere) still scores well over
+    the whole page, but here the print lies beside the page's border, which is
+    then read as a 1 after the answer: the area is doubtful. A neighbour's line
+    cut by the window's edge is left out (a pixel decides whether it is in)."""
+    grow = 1 + round(1.5 * scale)
+    near = cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8))
+    height, width = mask.shape
+    for lines in _lines(printed.astype(np.uint8), grow):
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(lines, connectivity=8)
+        for k in range(1, count):
+            x, y, w, h, _ = stats[k]
+            if min(x, y) <= 1 or x + w >= width - 1 or y + h >= height - 1:
+                continue
+            if near[labels == k].mean() < MISFIT:
+                return True
+    return False
