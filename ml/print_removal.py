@@ -197,3 +197,25 @@ def misfit(mask: np.ndarray, printed: np.ndarray, scale: float) -> bool:
             if near[labels == k].mean() < MISFIT:
                 return True
     return False
+
+
+def along_a_border(blobs, mask: np.ndarray, written: np.ndarray, printed: np.ndarray, scale: float) -> bool:
+    """Whether one of `blobs` touches erased ink of a vertical printed line on every row it spans.
+
+    Such a blob is what is left of the border itself (read as a 1), or a stroke
+    lying along it that lost its side with it (8 read 3): the page's ink alone does
+    not tell which."""
+    grow = 1 + round(1.5 * scale)
+    _, tall = _lines(printed.astype(np.uint8), grow)
+    erased = mask & (1 - written) & cv2.dilate(tall, _disc(grow + 1))
+    if not erased.any():
+        return False
+    height, width = mask.shape
+    for b in blobs:
+        y0, y1, x0, x1 = max(0, b.y - 2), min(height, b.bottom + 2), max(0, b.x - 2), min(width, b.right + 2)
+        own = np.zeros((y1 - y0, x1 - x0), np.uint8)
+        own[b.y - y0 : b.bottom - y0, b.x - x0 : b.right - x0] = b.mask
+        near = cv2.dilate(own, np.ones((5, 5), np.uint8)) & erased[y0:y1, x0:x1]
+        if near.any(axis=1).sum() >= b.h:
+            return True
+    return False

@@ -22,7 +22,7 @@ import cv2
 import numpy as np
 
 from ml import align, segment
-from ml.print_removal import misfit, remove_print, snap_print
+from ml.print_removal import along_a_border, misfit, remove_print, snap_print
 
 WORK_SIDE = 1600  # the template frame the areas are cut in (long side, pixels)
 AREA_HEIGHT = 80  # each area is resampled so that its box is about this tall
@@ -203,13 +203,14 @@ def _area(page: np.ndarray, homography: np.ndarray, printed: np.ndarray, box) ->
     blobs = [b for b in blobs if not any(b is r for r in remnants)]
     inside = (pad_x * scale, pad_y * scale, (pad_x + w) * scale, (pad_y + h) * scale)
     kept = [b for b in blobs if _belongs(b, inside, h * scale)]
-    # Left out but not a mere speck (a dash, a small digit), or the print lying beside the page's
-    # own (a page registered wrong here): a person should look.
+    # Left out but not a mere speck (a dash, a small digit), the print lying beside the page's own
+    # (a page registered wrong here), or a piece lying all along a vertical border: a person looks.
     doubt = any(
         b.h >= 0.8 * MIN_DIGIT * h * scale or b.w >= 0.3 * h * scale
         for b in blobs
         if b not in kept and _centre_in(b, inside)
     ) or misfit(mask, printed, scale)
+    doubt = doubt or along_a_border(kept, mask, written, printed, scale)
     return kept, doubt, (written, ink)
 
 

@@ -180,6 +180,20 @@ def test_it_doubts_an_area_whose_print_lies_beside_the_pages_border():
     assert not print_removal.misfit(page, neighbour, 1.0)
 
 
+@pytest.mark.parametrize("left, doubtful", [(24, True), (120, False)])
+def test_it_doubts_a_piece_of_ink_lying_all_along_a_vertical_border(left, doubtful):
+    # What is left of a stroke (or of the border) lying along the box's left side reads as a 1.
+    from ml import segment
+
+    printed = _box_print(222)
+    mask = printed.copy()
+    mask[30:75, left : left + 5] = 1  # a stroke touching the left border over its whole length, or not
+    written = print_removal.remove_print(mask, printed, 1.0)
+    blobs = segment.find_blobs(written, written.astype(np.float32))
+    assert blobs
+    assert print_removal.along_a_border(blobs, mask, written, printed, 1.0) is doubtful
+
+
 def test_it_flags_the_answers_of_a_page_registered_a_little_too_small(reader, pool):
     rng = np.random.default_rng(57)
     blank = ws.make_template(rng, "beside", questions=5)
