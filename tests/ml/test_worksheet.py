@@ -172,12 +172,12 @@ def test_it_doubts_an_area_whose_print_lies_beside_the_pages_border():
     # The page's box is 8 px narrower than the print laid on it (a phone photo registered a little
     # too large): the right border is left beside its band and read as a 1 after the answer.
     page = _box_print(222)
-    assert not print_removal.misfit(page, _box_print(222), 1.0)
-    assert print_removal.misfit(page, _box_print(230), 1.0)
+    assert not print_removal.misfit(page, print_removal.printed_lines(_box_print(222), 1.0))
+    assert print_removal.misfit(page, print_removal.printed_lines(_box_print(230), 1.0))
     # A neighbour's line cut by the window's edge is on the page or not by a pixel: not counted.
     neighbour = _box_print(222)
     neighbour[0:2, 20:222] = 1
-    assert not print_removal.misfit(page, neighbour, 1.0)
+    assert not print_removal.misfit(page, print_removal.printed_lines(neighbour, 1.0))
 
 
 @pytest.mark.parametrize("left, doubtful", [(24, True), (120, False)])
@@ -191,7 +191,10 @@ def test_it_doubts_a_piece_of_ink_lying_all_along_a_vertical_border(left, doubtf
     written = print_removal.remove_print(mask, printed, 1.0)
     blobs = segment.find_blobs(written, written.astype(np.float32))
     assert blobs
-    assert print_removal.along_a_border(blobs, mask, written, printed, 1.0) is doubtful
+    assert (
+        print_removal.along_a_border(blobs, mask, written, print_removal.printed_lines(printed, 1.0), 1.0)
+        is doubtful
+    )
 
 
 def test_it_flags_the_answers_of_a_page_registered_a_little_too_small(reader, pool):
