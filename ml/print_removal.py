@@ -17,13 +17,15 @@ import numpy as np
 SLIVER = 3  # ink narrower than this beside the print is what is left of a border
 LINE_WINDOW = 20  # a printed line shorter than twice this is not measured
 LINE_MARGIN, LINE_RATIO = 3, 0.4  # ink across a line this much thicker than usual is a stroke on it
+MISFIT = 0.5  # a printed line with less of its length than this on the page's ink is misplaced
 
 
-def remove_print(mask: np.ndarray, printed: np.ndarray, scale: float) -> np.ndarray:
+def remove_print(mask: np.ndarray, printed: np.ndarray, scale: float, lines=None) -> np.ndarray:
     """The page's ink without the template's print, keeping strokes that cross it.
 
     The print is grown by what remains of the alignment error. Inside it, ink
     stays where a stroke runs through from both sides (a closing bridges the gap).
+    `lines`: printed_lines(printed, scale), where the caller has them already.
     """
     grow = 1 + round(1.5 * scale)
     printed = printed.astype(np.uint8)
@@ -34,7 +36,7 @@ def remove_print(mask: np.ndarray, printed: np.ndarray, scale: float) -> np.ndar
     # Columns bridge horizontal print, rows vertical print: a stroke crossing either keeps its width.
     bridge = cv2.morphologyEx(written, cv2.MORPH_CLOSE, np.ones((span, 1), np.uint8))
     bridge |= cv2.morphologyEx(written, cv2.MORPH_CLOSE, np.ones((1, span), np.uint8))
-    flat, tall = _lines(printed, grow)
+    flat, tall = printed_lines(printed, scale) if lines is None else lines
     written = written | ((bridge | _along_lines(mask, flat, tall, grow)) & band & mask)
     written = _per_line(written.astype(np.uint8), mask, flat, tall, grow)
     return _without_slivers(written, printed, grow)
@@ -59,6 +61,11 @@ def _without_slivers(written: np.ndarray, printed: np.ndarray, grow: int) -> np.
     # A sliver is a little wider than one pixel in places: take its close neighbourhood with it.
     sliver = cv2.dilate(along & near, np.ones((3, 3), np.uint8)) & thin
     return (written & (1 - sliver)).astype(np.uint8)
+
+
+def printed_lines(printed: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """The print's horizontal and vertical lines in an area drawn at `scale` (see _lines)."""
+    return _lines(printed.astype(np.uint8), 1 + round(1.5 * scale))
 
 
 def _lines(printed: np.ndarray, grow: int) -> tuple[np.ndarray, np.ndarray]:
@@ -98,10 +105,13 @@ def _attached(written: np.ndarray, kept: np.ndarray) -> np.ndarray:
 def _line_profile(mask: np.ndarray, flat: np.ndarray, tall: np.ndarray, grow: int):
     """Where a stroke lies along a horizontal line of `flat` (transpose for vertical ones)."""
     keep = np.zeros_like(mask)
-    count, _, stats, _ = cv2.connectedComponentsWithStats(flat, connectivity=8)
+    # Each line's bounding box from its outer contour: connectedComponentsWithStats costs 10x here.
+    boxes = [
+        cv2.boundingRect(c) for c in cv2.findContours(flat, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)[0]
+    ]
     crossing = cv2.dilate(tall.any(axis=0).astype(np.uint8)[None, :], np.ones((1, 4 * grow + 1), np.uint8))[0]
     reach = 3 * grow + 2
-    for x0, y0, w, h, _ in stats[1:count]:
+    for x0, y0, w, h in boxes:
         if w < 2 * LINE_WINDOW or h > 3 * grow + 6:
             continue
         r0, r1 = max(0, y0 - reach), min(mask.shape[0], y0 + h + reach)
@@ -174,3 +184,45 @@ def snap_print(ink: np.ndarray, printed: np.ndarray, reach: int) -> np.ndarray:
     dy, dx = np.unravel_index(int(score.argmax()), score.shape)
     shift = np.float32([[1, 0, dx - reach], [0, 1, dy - reach]])
     return cv2.warpAffine(printed.astype(np.uint8), shift, printed.shape[::-1], flags=cv2.INTER_NEAREST)
+
+
+def misfit(mask: np.ndarray, lines: tuple[np.ndarray, np.ndarray]) -> bool:
+    """Whether a printed line of the area (`printed_lines`) has less than MISFIT of its length on
+    the page's ink.
+
+    A page registered wrong by a few pixels over part of it (a phone photo's
+    perspective fitted from features bunched elsewhere) still scores well over
+    the whole page, but here the print lies beside the page's border, which is
+    then read as a 1 after the answer: the area is doubtful. A neighbour's line
+    cut by the window's edge is left out (a pixel decides whether it is in)."""
+    near = cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8))
+    height, width = mask.shape
+    for drawn in lines:
+        # Contours, not connectedComponentsWithStats: its statistics cost 10x on so small an area.
+        for contour in cv2.findContours(drawn, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)[0]:
+            x, y, w, h = cv2.boundingRect(contour)
+            if min(x, y) <= 1 or x + w >= width - 1 or y + h >= height - 1:
+                continue
+            if near[y : y + h, x : x + w][drawn[y : y + h, x : x + w] > 0].mean() < MISFIT:
+                return True
+    return False
+
+
+def along_a_border(blobs, mask: np.ndarray, written: np.ndarray, lines: tuple, scale: float) -> bool:
+    """Whether one of `blobs` touches erased ink of a vertical printed line on every row it spans.
+
+    Such a blob is what is left of the border itself (read as a 1), or a stroke
+    lying along it that lost its side with it (8 read 3): the page's ink alone does
+    not tell which."""
+    erased = mask & (1 - written) & cv2.dilate(lines[1], _disc(2 + round(1.5 * scale)))
+    if not erased.any():
+        return False
+    height, width = mask.shape
+    for b in blobs:
+        y0, y1, x0, x1 = max(0, b.y - 2), min(height, b.bottom + 2), max(0, b.x - 2), min(width, b.right + 2)
+        own = np.zeros((y1 - y0, x1 - x0), np.uint8)
+        own[b.y - y0 : b.bottom - y0, b.x - x0 : b.right - x0] = b.mask
+        near = cv2.dilate(own, np.ones((5, 5), np.uint8)) & erased[y0:y1, x0:x1]
+        if near.any(axis=1).sum() >= b.h:
+            return True
+    return False

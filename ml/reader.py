@@ -167,7 +167,7 @@ class Reader:
         # A number the line model reads surely, one digit per blob, needs no cuts
         # and no digit classifier: the common clean case costs one batched call.
         sure = [_sure(reading, group) for (_, group), reading in zip(groups, readings, strict=True)]
-        sure = self._confirm_lone_digits([g for _, g in groups], readings, sure)
+        sure = self._confirm_digits([g for _, g in groups], readings, sure, every=not joint)
         signed = self._sign_readings(groups, pages, made)
         unsure = [
             b
@@ -245,20 +245,24 @@ class Reader:
             for (_, scale), (text, found, rows) in zip(strips, readings, strict=True)
         ]
 
-    def _confirm_lone_digits(self, groups: list[list], readings: list, sure: list[bool]) -> list[bool]:
-        """A lone digit the line model reads surely is also read by the digit classifier (one
-        batched call): the line model learned whole numbers, and on a single digit unlike its
-        strips (a raw 28x28 digit) it can be surely wrong. Where they differ it is cut and read."""
+    def _confirm_digits(self, groups: list[list], readings: list, sure: list[bool], every: bool) -> list:
+        """A lone digit (with `every`, for answer areas: each digit) the line model reads surely is read
+        by the classifier too, in one batched call: the line model can be surely wrong on digits unlike
+        its strips (a raw 28x28 digit; most silent answer misreads). Where they differ it is cut and read."""
         from ml import segment
 
-        lone = [k for k, ok in enumerate(sure) if ok and len(groups[k]) == 1 and readings[k][0].isdigit()]
-        crops = [lattice.digit_crop(segment.whole(groups[k][0])) for k in lone]
-        self._classify([c for c in crops if c is not None])
-        confirmed = list(sure)
-        for k, crop in zip(lone, crops, strict=True):
-            if crop is not None and str(crop["digit"]) != readings[k][0]:
-                confirmed[k] = False
-        return confirmed
+        checked = [
+            k
+            for k, ok in enumerate(sure)
+            if ok and (every or len(groups[k]) == 1) and readings[k][0].isdigit()
+        ]
+        crops = {k: [lattice.digit_crop(segment.whole(b)) for b in groups[k]] for k in checked}
+        self._classify([c for k in checked for c in crops[k] if c is not None])
+        ok = list(sure)
+        for k in checked:
+            text = readings[k][0]
+            ok[k] = all(c is None or str(c["digit"]) == d for c, d in zip(crops[k], text, strict=False))
+        return ok
 
     def _cut_readings(self, blobs: list, heights: list[float]) -> dict[int, tuple[list[dict], tuple]]:
         """{id(blob): (its digit crops, its lattice (severed, runs, ref_h, cut cost))}: each blob

@@ -22,7 +22,7 @@ import cv2
 import numpy as np
 
 from ml import align, segment
-from ml.print_removal import remove_print, snap_print
+from ml.print_removal import along_a_border, misfit, printed_lines, remove_print, snap_print
 
 WORK_SIDE = 1600  # the template frame the areas are cut in (long side, pixels)
 AREA_HEIGHT = 80  # each area is resampled so that its box is about this tall
@@ -196,19 +196,22 @@ def _area(page: np.ndarray, homography: np.ndarray, printed: np.ndarray, box) ->
     ink = segment.ink_map(crop)
     mask = segment.binarize(ink)
     printed = snap_print(ink, printed, 1 + round(2 * scale))
-    written = remove_print(mask, printed, scale)
+    lines = printed_lines(printed, scale)
+    written = remove_print(mask, printed, scale, lines)
     ink = np.where(written > 0, ink, 0.0).astype(np.float32)
     blobs = segment.find_blobs(written, ink)
     remnants = _border_remnants(blobs, printed, h * scale, 3 * (1 + round(1.5 * scale)))
     blobs = [b for b in blobs if not any(b is r for r in remnants)]
     inside = (pad_x * scale, pad_y * scale, (pad_x + w) * scale, (pad_y + h) * scale)
     kept = [b for b in blobs if _belongs(b, inside, h * scale)]
-    # Left out but not a mere speck (a dash, a small digit): a person should look.
+    # Left out but not a mere speck (a dash, a small digit), the print lying beside the page's own
+    # (a page registered wrong here), or a piece lying all along a vertical border: a person looks.
     doubt = any(
         b.h >= 0.8 * MIN_DIGIT * h * scale or b.w >= 0.3 * h * scale
         for b in blobs
         if b not in kept and _centre_in(b, inside)
-    )
+    ) or misfit(mask, lines)
+    doubt = doubt or along_a_border(kept, mask, written, lines, scale)
     return kept, doubt, (written, ink)
 
 

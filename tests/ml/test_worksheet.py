@@ -161,6 +161,57 @@ def test_it_snaps_the_print_onto_a_page_that_is_off_by_two_pixels():
     assert (snapped == np.roll(np.roll(printed, 2, axis=0), -1, axis=1)).all()
 
 
+def _box_print(right: int, shape=(100, 260)) -> np.ndarray:
+    box = np.zeros(shape, np.uint8)
+    box[20:23, 20:right] = box[80:83, 20:right] = 1
+    box[20:83, 20:23] = box[20:83, right - 3 : right] = 1
+    return box
+
+
+def test_it_doubts_an_area_whose_print_lies_beside_the_pages_border():
+    # The page's box is 8 px narrower than the print laid on it (a phone photo registered a little
+    # too large): the right border is left beside its band and read as a 1 after the answer.
+    page = _box_print(222)
+    assert not print_removal.misfit(page, print_removal.printed_lines(_box_print(222), 1.0))
+    assert print_removal.misfit(page, print_removal.printed_lines(_box_print(230), 1.0))
+    # A neighbour's line cut by the window's edge is on the page or not by a pixel: not counted.
+    neighbour = _box_print(222)
+    neighbour[0:2, 20:222] = 1
+    assert not print_removal.misfit(page, print_removal.printed_lines(neighbour, 1.0))
+
+
+@pytest.mark.parametrize("left, doubtful", [(24, True), (120, False)])
+def test_it_doubts_a_piece_of_ink_lying_all_along_a_vertical_border(left, doubtful):
+    # What is left of a stroke (or of the border) lying along the box's left side reads as a 1.
+    from ml import segment
+
+    printed = _box_print(222)
+    mask = printed.copy()
+    mask[30:75, left : left + 5] = 1  # a stroke touching the left border over its whole length, or not
+    written = print_removal.remove_print(mask, printed, 1.0)
+    blobs = segment.find_blobs(written, written.astype(np.float32))
+    assert blobs
+    assert (
+        print_removal.along_a_border(blobs, mask, written, print_removal.printed_lines(printed, 1.0), 1.0)
+        is doubtful
+    )
+
+
+def test_it_flags_the_answers_of_a_page_registered_a_little_too_small(reader, pool):
+    rng = np.random.default_rng(57)
+    blank = ws.make_template(rng, "beside", questions=5)
+    filled = ws.fill(rng, blank, pool, blank_share=0.0)
+    wider = np.diag([1.02, 1.0, 1.0])  # the page 2% wider than the registration below takes it to be
+    page = cv2.warpPerspective(filled.image, wider, filled.image.shape[::-1], borderValue=255)
+    prepared = worksheet.prepare_template(blank.image)
+    boxes = [[v * prepared.scale for v in r["box"]] for r in blank.regions]
+    to_work = np.diag([prepared.scale, prepared.scale, 1.0])
+    answers = worksheet.read_areas(reader, page, to_work, prepared.printed, boxes)
+    assert all(a["needs_review"] for a in answers), answers
+    right = worksheet.read_areas(reader, page, to_work @ np.linalg.inv(wider), prepared.printed, boxes)
+    assert [a["number"] for a in right] == filled.labels
+
+
 def test_it_refuses_a_page_of_another_worksheet(reader, pool):
     rng = np.random.default_rng(53)
     blank = ws.make_template(rng, "beside", questions=6)
