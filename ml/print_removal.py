@@ -105,13 +105,9 @@ def _attached(written: np.ndarray, kept: np.ndarray) -> np.ndarray:
 def _line_profile(mask: np.ndarray, flat: np.ndarray, tall: np.ndarray, grow: int):
     """Where a stroke lies along a horizontal line of `flat` (transpose for vertical ones)."""
     keep = np.zeros_like(mask)
-    # Each line's bounding box from its outer contour: connectedComponentsWithStats costs 10x here.
-    boxes = [
-        cv2.boundingRect(c) for c in cv2.findContours(flat, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)[0]
-    ]
     crossing = cv2.dilate(tall.any(axis=0).astype(np.uint8)[None, :], np.ones((1, 4 * grow + 1), np.uint8))[0]
     reach = 3 * grow + 2
-    for x0, y0, w, h in boxes:
+    for x0, y0, w, h in _line_boxes(flat):
         if w < 2 * LINE_WINDOW or h > 3 * grow + 6:
             continue
         r0, r1 = max(0, y0 - reach), min(mask.shape[0], y0 + h + reach)
@@ -186,6 +182,14 @@ def snap_print(ink: np.ndarray, printed: np.ndarray, reach: int) -> np.ndarray:
     return cv2.warpAffine(printed.astype(np.uint8), shift, printed.shape[::-1], flags=cv2.INTER_NEAREST)
 
 
+def _line_boxes(lines: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """Each printed line's bounding box, from its outer contour: connectedComponentsWithStats
+    costs 10x as much on an area this small."""
+    return [
+        cv2.boundingRect(c) for c in cv2.findContours(lines, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)[0]
+    ]
+
+
 def misfit(mask: np.ndarray, lines: tuple[np.ndarray, np.ndarray]) -> bool:
     """Whether a printed line of the area (`printed_lines`) has less than MISFIT of its length on
     the page's ink.
@@ -198,9 +202,7 @@ def misfit(mask: np.ndarray, lines: tuple[np.ndarray, np.ndarray]) -> bool:
     near = cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8))
     height, width = mask.shape
     for drawn in lines:
-        # Contours, not connectedComponentsWithStats: its statistics cost 10x on so small an area.
-        for contour in cv2.findContours(drawn, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)[0]:
-            x, y, w, h = cv2.boundingRect(contour)
+        for x, y, w, h in _line_boxes(drawn):
             if min(x, y) <= 1 or x + w >= width - 1 or y + h >= height - 1:
                 continue
             if near[y : y + h, x : x + w][drawn[y : y + h, x : x + w] > 0].mean() < MISFIT:
