@@ -19,13 +19,11 @@ import numpy as np
 
 from ml import conditions
 
-FORMS = conditions.RAW_FORMS
-
 
 def raw_benchmark(reader, images: np.ndarray, labels: np.ndarray) -> dict:
     """Per form: digits, right, silent errors (wrong, not flagged), correct ones flagged and
     the indices read wrong."""
-    return {name: _read_form(reader, images, labels, form) for name, form in FORMS.items()}
+    return {name: _read_form(reader, images, labels, form) for name, form in conditions.RAW_FORMS.items()}
 
 
 def _read_form(reader, images, labels, form) -> dict:

@@ -261,7 +261,7 @@ class Reader:
         ok = list(sure)
         for k in checked:
             text = readings[k][0]
-            ok[k] = all(c is None or str(c["digit"]) == d for c, d in zip(crops[k], text, strict=False))
+            ok[k] = all(c is None or str(c["digit"]) == d for c, d in zip(crops[k], text, strict=True))
         return ok
 
     def _cut_readings(self, blobs: list, heights: list[float]) -> dict[int, tuple[list[dict], tuple]]:

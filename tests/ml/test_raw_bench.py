@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ml import raw_bench
+from ml import conditions, raw_bench
 
 
 def test_it_counts_sure_digits_right_and_a_blank_one_wrong(reader, clear_digits):
@@ -23,6 +23,6 @@ def test_it_forms_the_digit_as_the_number_benchmark_does():
     digit = np.zeros((28, 28), np.uint8)
     digit[5:20, 12:15] = 255
 
-    assert raw_bench.FORMS["raw_upscaled"](digit).shape == (112, 112)
-    padded = raw_bench.FORMS["inverted_padded"](digit)
+    assert conditions.RAW_FORMS["raw_upscaled"](digit).shape == (112, 112)
+    padded = conditions.RAW_FORMS["inverted_padded"](digit)
     assert padded.shape == (56, 56) and padded[0, 0] == 255 and padded[20, 27] == 0
