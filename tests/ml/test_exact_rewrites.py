@@ -23,7 +23,7 @@ def test_it_reads_percentiles_of_bytes_from_a_histogram_exactly():
 
 def test_it_interpolates_percentiles_between_the_same_order_statistics_as_a_full_partition():
     rng = np.random.default_rng(4)
-    for n in (1, 2, 3, 9, 10, 400, 2001, 9001):  # 9001: binned selects (order_stats.BINNED_SELECT)
+    for n in (1, 2, 3, 9, 10, 400, 2001, 9001):
         for values in (rng.random(n), rng.integers(0, 4, n) / 3, np.zeros(n), rng.random(n) ** 4 - 0.01):
             values = values.astype(np.float32)
             for qs in ((90,), (50,), (0,), (100,), (1, 50, 99), (25, 26)):
@@ -176,7 +176,7 @@ def test_it_takes_medians_exactly_without_np_median():
             (rng.random(n) * 1e-3).astype(np.float32),
             (rng.integers(0, 3, n) / 2).astype(np.float32),
             rng.normal(0.5, 1.0, n).astype(np.float32),
-            np.abs(rng.normal(0, 100, n)).astype(np.float32),  # non-negative: binned by their bits
+            np.abs(rng.normal(0, 100, n)).astype(np.float32),
             np.where(rng.random(n) < 0.6, 0.0, rng.random(n)).astype(np.float32),
             np.where(rng.random(n) < 0.3, -0.0, rng.random(n)).astype(np.float32),
             (rng.random(n) * 1e-40).astype(np.float32),  # subnormal
