@@ -84,8 +84,14 @@ class Blob:
 
 def ink_map(image: np.ndarray) -> np.ndarray:
     """RGB or gray uint8 -> float32 ink map in [0, 1]."""
-    if image.ndim == 3:
-        # cv2's element-wise min is several times faster than a NumPy reduction over channels.
+    if image.ndim == 3 and image.dtype == np.uint8:
+        # Each pixel's channels lie side by side in a row of bytes: a one-row erosion as wide as a
+        # pixel takes their minimum at its first byte (the same bytes as cv2.split and cv2.min,
+        # twice as fast; a NumPy reduction over channels is several times slower).
+        h, w, c = image.shape
+        row = np.ascontiguousarray(image).reshape(h, w * c)
+        gray = cv2.erode(row, np.ones((1, c), np.uint8), anchor=(0, 0))[:, ::c]
+    elif image.ndim == 3:
         channels = cv2.split(np.ascontiguousarray(image))
         gray = channels[0]
         for channel in channels[1:]:
