@@ -36,6 +36,12 @@ def median(values):
     Either way the middle order statistics are averaged as np.mean does (in float64 for
     ints, in the values' dtype for floats).
     """
+    if type(values) is list and 0 < len(values) <= SMALL_MEDIAN and all(type(v) is int for v in values):
+        # A few Python ints (blob heights, most calls): sorted as they are, without an array.
+        ordered = sorted(values)
+        if -(1 << 63) <= ordered[0] and ordered[-1] < 1 << 63:  # as np.asarray's int64 holds them
+            n = len(ordered)
+            return np.float64((float(ordered[(n - 1) // 2]) + float(ordered[n // 2])) / 2)
     flat = np.asarray(values).ravel()
     n = flat.size
     floating = np.issubdtype(flat.dtype, np.floating)
