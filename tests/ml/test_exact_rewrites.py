@@ -400,3 +400,13 @@ def test_it_maps_an_unrotated_box_back_as_the_corner_products_do():
     rng = np.random.default_rng(4)
     for x, y, w, h in rng.integers(0, 380, (300, 4)) + [0, 0, 1, 1]:
         assert to_original((x, y, w, h)) == identity((x, y, w, h))
+
+
+def test_it_measures_the_rules_angles_all_at_once_as_one_by_one():
+    # ml.rules.remove_rules takes one arctan2 over every segment HoughLinesP found.
+    rng = np.random.default_rng(6)
+    for n in (1, 2, 3, 7, 8, 9, 17, 40):
+        ends = rng.integers(0, 1200, (n, 4)).astype(float)
+        at_once = np.degrees(np.arctan2(ends[:, 3] - ends[:, 1], ends[:, 2] - ends[:, 0]))
+        one_by_one = [np.degrees(np.arctan2(y2 - y1, x2 - x1)) for x1, y1, x2, y2 in ends]
+        assert np.array_equal(at_once, np.array(one_by_one))
