@@ -131,13 +131,14 @@ def decode_ctc(frames: np.ndarray) -> list[tuple[int, float, float]]:
     probability; its frame is where that peak is.
     """
     blank = frames.shape[1] - 1
-    best = frames.argmax(axis=1)
+    best = frames.argmax(axis=1).tolist()  # Python ints: compared several times faster than NumPy's
     digits = []
     start = 0
     for t in range(1, len(best) + 1):
         if t == len(best) or best[t] != best[start]:
-            if best[start] != blank:
-                peak = start + int(frames[start:t, best[start]].argmax())
-                digits.append((int(best[start]), float(frames[peak, best[start]]), float(peak)))
+            symbol = best[start]
+            if symbol != blank:
+                peak = start + int(frames[start:t, symbol].argmax())
+                digits.append((symbol, float(frames[peak, symbol]), float(peak)))
             start = t
     return digits
