@@ -179,7 +179,7 @@ def _random_blur(images: tf.Tensor, n: tf.Tensor) -> tf.Tensor:
 LINE_CLASSES = BLANK + 1  # ml.signs.VOCAB (digits, "-", ".", "/") and the CTC blank
 
 
-def build_line_model(width: int = 16, dropout: float = 0.2) -> keras.Model:
+def build_line_model(width: int = 16, dropout: float = 0.2, classes: int = LINE_CLASSES) -> keras.Model:
     """A fully convolutional CTC reader for a number strip (32 x W): ~260k parameters at width 16.
 
     Two 2x2 poolings leave one frame per 4 columns (about five per digit);
@@ -201,7 +201,7 @@ def build_line_model(width: int = 16, dropout: float = 0.2) -> keras.Model:
     x = _conv_same(x, width * 8, (1, 5))
     x = layers.Dropout(dropout)(x)
     x = _conv_same(x, width * 8, (1, 5))
-    outputs = layers.Conv2D(LINE_CLASSES, 1, name="logits")(x)
+    outputs = layers.Conv2D(classes, 1, name="logits")(x)
     return keras.Model(inputs, outputs, name="digitsight_lines")
 
 

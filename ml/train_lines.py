@@ -2,6 +2,8 @@
 
     python -m ml.train_lines --init-from ml/artifacts/lines.tflite --epochs 4 --learning-rate 1e-3
                                         # reproduces ml/artifacts/lines_math.tflite
+    python -m ml.train_lines --kind strips --epochs 20
+                                        # the digits-only ml/artifacts/lines.tflite's recipe
     python -m ml.train_lines --quick    # a few hundred strips, for tests
 
 The strips come from `ml.compose.load_strips`: numbers of 1-6 *training*
@@ -26,9 +28,26 @@ from ml import compose, signs
 from ml.litert import DEFAULT_MODEL_DIR, LineReader
 from ml.train import export_litert, warm_cosine
 
-# The model with signs ships beside the digits-only lines.tflite, which keeps reading integers.
-MODEL_FILE = "lines_math.tflite"
-CARD_FILE = "lines_math_card.json"
+# The model with signs ships beside the digits-only lines.tflite, which keeps reading integers
+# (it reads touching digits better: the math strips' digits touch less). Per --kind:
+# (model file, card file, classes with the CTC blank last, what its strips are).
+KINDS = {
+    "math": (
+        "lines_math.tflite",
+        "lines_math_card.json",
+        signs.BLANK + 1,
+        "numbers of 1-6 MNIST training digits, and negatives, decimals and fractions with "
+        "pen-drawn signs (ml.signs), composed and photographed by ml.compose, cut out by ml.segment "
+        "with sign marks attached (never the test split)",
+    ),
+    "strips": (
+        "lines.tflite",
+        "lines_card.json",
+        11,
+        "numbers of 1-6 MNIST training digits composed and photographed by ml.compose, "
+        "cut out by ml.segment (never the test split)",
+    ),
+}
 STRIPS = 60000
 QUICK_STRIPS = 400
 BUCKET = 32  # strips are batched with others of about the same width
@@ -42,12 +61,24 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--width", type=int, default=16)
     parser.add_argument("--strips", type=int, default=STRIPS)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--kind", choices=sorted(KINDS), default="math", help="math: lines_math.tflite; strips: lines.tflite"
+    )
+    parser.add_argument(
+        "--data-seed", type=int, default=13, help="which composed strips (another seed: fresh numbers)"
+    )
     parser.add_argument("--out", type=Path, default=None, help=f"default {DEFAULT_MODEL_DIR}")
     parser.add_argument("--checkpoint", type=Path, default=None, help="default var/train/lines.keras")
+    parser.add_argument(
+        "--freeze-norms",
+        action="store_true",
+        help="with --init-from: keep the folded batch normalisations as they are (a fine-tune starts "
+        "from the shipped model's very function instead of re-learning batch statistics)",
+    )
     parser.add_argument("--quick", action="store_true", help="tiny run for tests")
     parser.add_argument("--export-only", action="store_true", help="export the checkpoint as it is")
     parser.add_argument(
-        "--init-from", type=Path, default=None, help="start from a digits-only lines.tflite's weights"
+        "--init-from", type=Path, default=None, help="start from a shipped line model's weights"
     )
     args = parser.parse_args(argv)
     work = Path("var/train/quick" if args.quick else "var/train")
@@ -63,7 +94,7 @@ def main(argv=None) -> dict:
     import keras
 
     keras.utils.set_random_seed(args.seed)
-    x, widths, y = compose.load_strips(args.strips, kind="math")
+    x, widths, y = compose.load_strips(args.strips, seed=args.data_seed, kind=args.kind)
     held = max(1, len(x) // 50)  # 2% of the (training-digit) strips to watch for over-fitting
     valid = (x[:held], widths[:held], y[:held])
     train = (x[held:], widths[held:], y[held:])
@@ -83,13 +114,17 @@ def _fit(args, train, valid):
 
     from ml.model import build_line_model
 
-    model = build_line_model(width=args.width, dropout=0.05 if args.quick else 0.2)
+    classes = KINDS[args.kind][2]
+    model = build_line_model(width=args.width, dropout=0.05 if args.quick else 0.2, classes=classes)
     if args.init_from:
         warm_start(model, args.init_from)
+        for layer in model.layers if args.freeze_norms else []:
+            if layer.__class__.__name__ == "BatchNormalization":
+                layer.trainable = False  # Keras then runs it in inference mode, on its moving statistics
     batches = _batches(np.random.default_rng(args.seed), train[1], args.batch_size)
     steps = max(1, args.epochs * len(batches))
     optimizer = keras.optimizers.Adam(warm_cosine(args.learning_rate, steps))
-    step = _train_step(tf, model, optimizer)
+    step = _train_step(tf, model, optimizer, blank=classes - 1)
     rng = np.random.default_rng(args.seed)
     args.checkpoint.parent.mkdir(parents=True, exist_ok=True)
     history = []
@@ -116,8 +151,9 @@ def warm_start(model, tflite_path: Path) -> None:
 
     The export folded each batch normalisation into its convolution's kernel and
     a bias: the kernel goes back into the convolution and the bias into the
-    normalisation's offset, with unit scale and statistics. The old blank moves
-    to the new blank's index; the signs' outputs start small and learn.
+    normalisation's offset, with unit scale and statistics. From a digits-only
+    model the old blank moves to the new blank's index and the signs' outputs
+    start small and learn; a model with signs is copied as it is.
     """
     from ai_edge_litert.interpreter import Interpreter
 
@@ -149,6 +185,9 @@ def warm_start(model, tflite_path: Path) -> None:
             continue
         new_kernel, new_bias = (w.copy() for w in conv.get_weights())
         old_bias = biases[name]
+        if kernel.shape[-1] == new_kernel.shape[-1]:
+            conv.set_weights([kernel, old_bias])
+            continue
         new_kernel[..., :10], new_bias[:10] = kernel[..., :10], old_bias[:10]
         new_kernel[..., signs.BLANK], new_bias[signs.BLANK] = kernel[..., 10], old_bias[10]
         new_kernel[..., 10 : signs.BLANK] *= 0.1
@@ -174,7 +213,7 @@ def _layer_order(name: str) -> tuple:
     return (int(parts[0]), len(parts)) if parts else (0,)
 
 
-def _train_step(tf, model, optimizer):
+def _train_step(tf, model, optimizer, blank: int):
     signature = [
         tf.TensorSpec([None, 32, None, 1], tf.float32),
         tf.TensorSpec([None, signs.MAX_LABEL], tf.int32),
@@ -193,7 +232,7 @@ def _train_step(tf, model, optimizer):
                     lengths,
                     frames,
                     logits_time_major=False,
-                    blank_index=signs.BLANK,
+                    blank_index=blank,
                 )
             )
         grads = tape.gradient(loss, model.trainable_variables)
@@ -247,7 +286,8 @@ def _label(row: np.ndarray) -> str:
 
 def export(model, args, valid, train_count: int) -> dict:
     args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / MODEL_FILE
+    model_file, card_file, classes, data = KINDS[args.kind]
+    path = args.out / model_file
     _export_litert(model, path)
     reader = LineReader(path)
     correct = 0
@@ -259,20 +299,18 @@ def export(model, args, valid, train_count: int) -> dict:
         "version": dt.date.today().strftime("%Y.%m.%d") + ("-quick" if args.quick else ""),
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "framework": "keras " + __import__("keras").__version__ + " -> LiteRT",
-        "file": MODEL_FILE,
+        "file": model_file,
         "parameters": int(model.count_params()),
         "epochs": args.epochs,
         "strips": train_count,
-        "vocabulary": signs.VOCAB,
-        "blank": signs.BLANK,
-        "data": "numbers of 1-6 MNIST training digits, and negatives, decimals and fractions with "
-        "pen-drawn signs (ml.signs), composed and photographed by ml.compose, cut out by ml.segment "
-        "with sign marks attached (never the test split)",
+        "vocabulary": signs.VOCAB[: classes - 1],
+        "blank": classes - 1,
+        "data": data,
         "validation_exact": correct / len(valid[0]),
         "history": getattr(model, "history_rows", []),
         "quick": bool(args.quick),
     }
-    (args.out / CARD_FILE).write_text(json.dumps(card, indent=2) + "\n")
+    (args.out / card_file).write_text(json.dumps(card, indent=2) + "\n")
     print(
         f"validation exact {card['validation_exact']:.4f}; wrote {path} ({path.stat().st_size // 1024} KiB)"
     )

@@ -97,6 +97,44 @@ def test_it_trains_a_quick_line_model_that_reads_strips(tmp_path):
     assert all(isinstance(text, str) and len(text) == len(found) for text, found in read)
 
 
+@pytest.mark.slow
+def test_it_trains_a_quick_digits_only_line_model(tmp_path):
+    if not mnist_data.cache_path().exists():
+        pytest.skip("MNIST is not cached (run `make data`)")
+    from ml import train_lines
+
+    argv = ["--quick", "--kind", "strips", "--out", str(tmp_path), "--checkpoint", str(tmp_path / "l.keras")]
+    card = train_lines.main(argv)
+    assert card["file"] == "lines.tflite" and (card["vocabulary"], card["blank"]) == ("0123456789", 10)
+    reader = LineReader(tmp_path / "lines.tflite")
+    assert not reader.reads_signs  # the reader keeps the sign model for signs
+    x, widths, _ = compose.load_strips(train_lines.QUICK_STRIPS)
+    _, _, frames = reader.read([x[0, :, : widths[0]]], frames=True)[0]
+    assert frames.shape[1] == 11
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["lines.tflite", "lines_math.tflite"])
+def test_it_warm_starts_a_line_model_with_its_own_function(name, model_path):
+    """A fine-tune of a shipped line model starts from exactly what it reads (folded norms undone)."""
+    path = model_path.parent / name
+    if not path.exists():
+        pytest.skip(f"no {name} shipped")
+    from ml import train_lines
+    from ml.model import build_line_model
+
+    reader = LineReader(path)
+    reader.temperature = 1.0
+    model = build_line_model(classes=11 if name == "lines.tflite" else 14)
+    train_lines.warm_start(model, path)
+    strip = (np.random.default_rng(0).random((32, 96)) > 0.8).astype(np.uint8) * 255
+    _, _, frames = reader.read([strip], frames=True)[0]
+    logits = np.asarray(model(strip[None, :, :, None].astype(np.float32) / 255.0, training=False))[0, 0]
+    keras_frames = np.exp(logits - logits.max(axis=1, keepdims=True))
+    keras_frames /= keras_frames.sum(axis=1, keepdims=True)
+    assert np.abs(keras_frames - frames).max() < 1e-4
+
+
 def test_it_composes_strips_from_training_digits():
     if not mnist_data.cache_path().exists():
         pytest.skip("MNIST is not cached (run `make data`)")
