@@ -190,7 +190,7 @@ class Reader:
                 agreed = reading is None or reading[0] == "".join(str(c["digit"]) for c in digits)
                 plans = [chosen[id(b)][1] for b in group] if joint else None
                 digits = _reconcile(digits, reading, group, plans)
-            if sign is DOUBT:
+            if sign is DOUBT or _leading_zero(digits):
                 digits = [{**c, "confidence": min(c["confidence"], DISAGREEMENT)} for c in digits]
             read.append((digits, agreed))
         return read
@@ -352,6 +352,13 @@ def _sure(reading, group) -> bool:
         p >= LINE_SURE and b.x <= _page_column(group, column, reading[2]) <= b.right
         for b, (_, p, column) in zip(group, reading[1], strict=True)
     )
+
+
+def _leading_zero(digits: list[dict]) -> bool:
+    """A number that starts with 0 and goes on with digits ("0210", "-05"): nobody writes one, but a
+    decimal whose point was lost ("0.210") reads so, often surely (the silent math misreads)."""
+    text = "".join(str(c["digit"]) for c in digits).removeprefix("-")
+    return len(text) > 1 and text[0] == "0" and text[1].isdigit()
 
 
 def _page_column(group, column: float, scale: float) -> float:

@@ -218,6 +218,15 @@ def test_it_reads_minus_point_and_fraction_bar(reader, clear_digits, label):
     assert sum(r == [label] for r in read) >= 2, read
 
 
+def test_it_flags_a_number_with_a_leading_zero(reader, clear_digits):
+    """'0210' is what a decimal whose point was lost reads as, often surely: never silent."""
+    for label in ("0210", "05"):
+        result = reader.read(math_photo(clear_digits, label, 1))
+        assert numbers_of(result) == [label] and result["needs_review"], result
+    plain = reader.read(math_photo(clear_digits, "210", 1))
+    assert numbers_of(plain) == ["210"] and not plain["needs_review"]
+
+
 def test_it_does_not_read_a_speck_a_trailing_dash_or_a_rule_as_a_sign(reader, clear_digits):
     _reads_signs(reader)
 
