@@ -197,6 +197,16 @@ def test_it_doubts_a_piece_of_ink_lying_all_along_a_vertical_border(left, doubtf
     )
 
 
+@pytest.mark.parametrize("line, flagged", [(0.55, True), (0.95, False), (None, False)])
+def test_it_flags_an_answer_whose_digits_the_line_model_read_only_hesitantly(line, flagged):
+    # Both models read "156", the classifier surely; a 4 the line model barely took for a 1 is doubtful.
+    digits = [{"digit": d, "confidence": 0.99} for d in (1, 5, 6)]
+    if line is not None:
+        digits = [{**c, "line": p} for c, p in zip(digits, (line, 1.0, 1.0), strict=True)]
+    number = {"number": "156", "confidence": 0.97, "digits": digits, "agreed": True}
+    assert worksheet._answer([number], False, 0.9)["needs_review"] is flagged
+
+
 def test_it_flags_the_answers_of_a_page_registered_a_little_too_small(reader, pool):
     rng = np.random.default_rng(57)
     blank = ws.make_template(rng, "beside", questions=5)
