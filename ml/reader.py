@@ -188,6 +188,8 @@ class Reader:
             else:
                 digits = sorted((c for b in group for c in chosen[id(b)][0]), key=lambda c: c["box"][0])
                 agreed = reading is None or reading[0] == "".join(str(c["digit"]) for c in digits)
+                if agreed and reading is not None:  # how surely the line model read the same digits
+                    digits = [{**c, "line": p} for c, (_, p, _) in zip(digits, reading[1], strict=True)]
                 plans = [chosen[id(b)][1] for b in group] if joint else None
                 digits = _reconcile(digits, reading, group, plans)
             if sign is DOUBT or _leading_zero(digits):

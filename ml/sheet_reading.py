@@ -11,6 +11,7 @@ an answer area of ml.worksheet.
 from __future__ import annotations
 
 import functools
+import math
 
 import cv2
 import numpy as np
@@ -119,7 +120,10 @@ def _boxes_print(questions: int, id_digits: int, columns: int, paper: str) -> np
     from ml import sheet
 
     drawn = sheet.render_boxes(sheet.SheetLayout(questions, id_digits, columns, paper), SHEET_DPI)
-    return ((drawn < 255 * (1 - PRINT_INK)) * 255).astype(np.uint8)
+    # drawn < 255 * (1 - PRINT_INK) on whole grey levels; OpenCV's threshold takes 0.3 ms of a
+    # page, NumPy's comparison 8 ms (a sheet read first, a new geometry, pays it)
+    limit = math.ceil(255 * (1 - PRINT_INK)) - 1
+    return cv2.threshold(drawn, limit, 255, cv2.THRESH_BINARY_INV)[1]
 
 
 def find_sheet(gray: np.ndarray):

@@ -66,6 +66,8 @@ def plausible(found: list, sure: bool = True, slash: float = SLASH_SURE) -> bool
         top, bottom = body.split("/")
         if len(top) > 2 or len(bottom) > 2:
             return False
+        if any(len(part) > 1 and part[0] == "0" for part in (top, bottom)):  # "7/04" is a slanted 1
+            return False
     return not sure or all(p >= (slash if c == "/" else SIGN_SURE) for c, p, _ in found if is_sign(c))
 
 

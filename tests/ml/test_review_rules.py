@@ -44,6 +44,16 @@ def test_it_takes_a_fraction_bar_read_not_quite_surely_only_under_the_looser_gat
     assert not signs.plausible([("3", 0.999, 4), ("/", 0.9, 14), ("4", 0.999, 24)], slash=signs.SLASH_DOUBT)
 
 
+def test_it_reads_no_fraction_whose_denominator_starts_with_a_zero():
+    # "7/04" is 7104 with its 1 slanted; "1/0" and "0/5" are still fractions a pupil may write.
+    def found(text):
+        return [(c, 0.999, 4 + 10 * k) for k, c in enumerate(text)]
+
+    assert not signs.plausible(found("7/04"))
+    assert not signs.plausible(found("07/4"))
+    assert signs.plausible(found("1/0")) and signs.plausible(found("0/5")) and signs.plausible(found("10/20"))
+
+
 def _frames(*symbols, rival=None):
     """Line model frames (11 classes, blank last) peaking on each symbol, a blank between;
     `rival` (symbol, probability) is the runner-up in the last symbol's frame."""

@@ -197,6 +197,16 @@ def test_it_doubts_a_piece_of_ink_lying_all_along_a_vertical_border(left, doubtf
     )
 
 
+@pytest.mark.parametrize("line, flagged", [(0.55, True), (0.95, False), (None, False)])
+def test_it_flags_an_answer_whose_digits_the_line_model_read_only_hesitantly(line, flagged):
+    # Both models read "156", the classifier surely; a 4 the line model barely took for a 1 is doubtful.
+    digits = [{"digit": d, "confidence": 0.99} for d in (1, 5, 6)]
+    if line is not None:
+        digits = [{**c, "line": p} for c, p in zip(digits, (line, 1.0, 1.0), strict=True)]
+    number = {"number": "156", "confidence": 0.97, "digits": digits, "agreed": True}
+    assert worksheet._answer([number], False, 0.9)["needs_review"] is flagged
+
+
 def test_it_flags_the_answers_of_a_page_registered_a_little_too_small(reader, pool):
     rng = np.random.default_rng(57)
     blank = ws.make_template(rng, "beside", questions=5)
@@ -325,3 +335,29 @@ def test_it_erases_a_hint_printed_inside_the_box(reader, pool):
     scanned, _ = ws.scan(rng, filled.image)
     result = worksheet.read_against_template(reader, scanned, blank.image, blank.regions)
     assert [a["number"] for a in result["answers"]] == filled.labels
+
+
+def test_it_scores_the_print_at_every_shift_as_match_template_does():
+    rng = np.random.default_rng(3)
+    for reach in (1, 3, 5):
+        printed = _box_print(222)
+        ink = (rng.random(printed.shape) * 0.3).astype(np.float32)
+        ink[12:20, :] += 0.6  # the page's own border, a few pixels off the template's
+        inner = printed[reach:-reach, reach:-reach]
+        expected = cv2.matchTemplate(ink, inner.astype(np.float32), cv2.TM_CCORR)
+        got = print_removal._overlap(ink, inner, reach).reshape(expected.shape)
+        assert np.allclose(got, expected, rtol=1e-5)
+        assert got.argmax() == expected.argmax()
+
+
+def test_it_takes_the_30th_percentile_and_run_lengths_as_numpy_does():
+    rng = np.random.default_rng(5)
+    for n in (20, 21, 37, 400):
+        for top in (3, 12, 60):
+            values = rng.integers(0, top, n)
+            assert print_removal._percentile_30(values) == np.percentile(values, 30)
+    mask = (rng.random((60, 90)) < 0.3).astype(np.uint8)
+    assert print_removal._run_length(mask, 1) == print_removal._run_length(mask.T.copy())
+    near = (rng.random((60, 90)) < 0.5).astype(np.uint8)
+    across = print_removal._thicker(mask.T.copy(), near.T.copy()).T
+    assert np.array_equal(print_removal._thicker(mask, near, across=1), across)
