@@ -1,5 +1,5 @@
 """Worksheet layouts the default benchmark does not draw: a table's answer column, dotted lines with a
-unit, grey rounded boxes, a 300 dpi scan."""
+unit, grey rounded boxes, a 300 dpi scan; and the cells of a table read each on its own."""
 
 import numpy as np
 import pytest
@@ -47,3 +47,43 @@ def test_it_reads_every_area_of_a_scanned_worksheet_of_another_layout(reader, po
     scanned, _ = ws.scan(rng, filled.image)
     result = worksheet.read_against_template(reader, ws.encode(scanned), blank.image, blank.regions)
     assert [a["number"] for a in result["answers"]] == filled.labels
+
+
+def test_the_cells_of_a_table_share_edges_and_separate_boxes_do_not():
+    cells = [[500, 300 + 80 * k, 200, 80] for k in range(3)]
+    assert worksheet._cell_walls(cells) == [[cells[1]], [cells[0], cells[2]], [cells[1]]]
+    side = [[100, 300, 150, 80], [250, 300, 150, 80]]  # the cells of one row
+    assert worksheet._cell_walls(side) == [[side[1]], [side[0]]]
+    apart = [[500, 300, 200, 80], [500, 390, 200, 80], [900, 300, 200, 80]]  # 10 px between boxes
+    assert worksheet._cell_walls(apart) == [[], [], []]
+
+
+def _written_across(blank, pool, rng, row: int, number: str, crossing: float) -> np.ndarray:
+    """Ink of `number` in a cell, its digits crossing the cell's bottom (crossing > 0) or top line."""
+    x, y, w, h = blank.regions[row]["box"]
+    digits = [pool[0][int(np.flatnonzero(pool[1] == int(d))[0])] for d in number]
+    strip, _, _ = ws.synth.lay_out(digits, rng, ws.synth.Style(gap=(0.1, 0.1)), int(0.7 * h))
+    rows, cols = np.flatnonzero(strip.max(axis=1) > 0.1), np.flatnonzero(strip.max(axis=0) > 0.1)
+    strip = strip[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    top = y + h - int((1 - crossing) * strip.shape[0]) if crossing > 0 else y + int(crossing * strip.shape[0])
+    ink = np.zeros(blank.image.shape, np.float32)
+    ink[top : top + strip.shape[0], x + 15 : x + 15 + strip.shape[1]] = strip
+    return ink
+
+
+def test_it_keeps_the_writing_of_the_next_cell_of_a_table_out_of_an_answer(reader, pool, monkeypatch):
+    # One answer written low across the line under it, the next one just touching the same line
+    # from below: each answer's window reaches into the other's cell, the 5 meets the 0 there.
+    rng = np.random.default_rng(71)
+    blank = ws.make_template(rng, "table", questions=4)
+    ink = np.maximum(
+        _written_across(blank, pool, rng, 1, "8562", 0.05), _written_across(blank, pool, rng, 2, "703", -0.03)
+    )
+    page = (blank.image * (1 - 0.85 * ink)).astype(np.uint8)
+    scanned, _ = ws.scan(rng, page)
+    result = worksheet.read_against_template(reader, ws.encode(scanned), blank.image, blank.regions)
+    assert [a["number"] for a in result["answers"]] == ["", "8562", "703", ""]
+    assert not result["needs_review"]
+    monkeypatch.setattr(worksheet, "_cell_walls", lambda boxes: [[] for _ in boxes])
+    result = worksheet.read_against_template(reader, ws.encode(scanned), blank.image, blank.regions)
+    assert [a["number"] for a in result["answers"]] != ["", "8562", "703", ""]  # 703 read 903
