@@ -7,7 +7,8 @@ pixels, the format `python -m ml.predict --template` reads. The teacher only
 confirms or corrects them.
 
 A box is the empty inside of a printed rectangle: a white component that
-fills its bounding rectangle. An underlined blank is a long thin horizontal
+fills its bounding rectangle and holds no printed character (a table's
+question and header cells are framed too). An underlined blank is a long thin horizontal
 line that is not the edge of a box; its area is the writing space above it.
 Areas are numbered down each column, columns left to right.
 """
@@ -36,8 +37,11 @@ def propose_regions(image) -> list[dict]:
 
     gray, scale = load_gray(image, max_side=None)
     ink = (gray < INK).astype(np.uint8)
-    boxes = _boxes(ink)
-    lines = _underlines(ink, boxes)
+    text_h = _text_height(ink)
+    frames = _boxes(ink)
+    # A table's question, number and header cells are framed too: their edges are no underlines.
+    boxes = [b for b in frames if not _holds_print(ink[b[1] : b[1] + b[3], b[0] : b[0] + b[2]], text_h)]
+    lines = _underlines(ink, frames, text_h)
     if len(boxes) + len(lines) > 1:  # the "Name: ____" line at the top is not an answer
         lines = [b for b in lines if b[1] + b[3] >= HEADER * gray.shape[0]]
     ordered = reading_order(boxes + lines)
@@ -61,6 +65,18 @@ def _boxes(ink: np.ndarray) -> list[list[int]]:
     return found
 
 
+def _holds_print(inside: np.ndarray, text_h: float) -> bool:
+    """Whether a box's inside holds printed characters: a table's question or number cell, or its
+    header, not an answer's empty cell (a dotted writing line's dots are far smaller; a rounded
+    corner's arc touches the inside's edge)."""
+    count, _, stats, _ = cv2.connectedComponentsWithStats(inside, connectivity=8)
+    rows, cols = inside.shape
+    for x, y, w, h, _ in stats[1:]:
+        if h >= 0.5 * text_h and x > 0 and y > 0 and x + w < cols and y + h < rows:
+            return True
+    return False
+
+
 def _framed(ink: np.ndarray, x: int, y: int, w: int, h: int) -> bool:
     """Straight print runs along all four sides (a rectangle, not the inside of a letter)."""
     sides = [ink[max(0, y - 3) : y, x : x + w], ink[y + h : y + h + 3, x : x + w]]
@@ -74,12 +90,11 @@ def _framed(ink: np.ndarray, x: int, y: int, w: int, h: int) -> bool:
     return thick <= 0.15 * h + 2 and ink[max(0, y - thick - 2), x : x + w].mean() < 0.6
 
 
-def _underlines(ink: np.ndarray, boxes: list[list[int]]) -> list[list[int]]:
+def _underlines(ink: np.ndarray, boxes: list[list[int]], text_h: float) -> list[list[int]]:
     h_img, w_img = ink.shape
     length = max(20, int(MIN_LINE * w_img))
     lines = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1)))
     count, _, stats, _ = cv2.connectedComponentsWithStats(lines, connectivity=8)
-    text_h = _text_height(ink)
     found = []
     for i in range(1, count):
         x, y, w, h, _ = (int(v) for v in stats[i])

@@ -80,3 +80,13 @@ def test_the_cli_refuses_a_file_that_is_not_an_image(tmp_path):
     )
     assert done.returncode == 1
     assert "not an image" in json.loads(done.stdout)["error"]
+
+
+def test_it_proposes_only_the_answer_column_of_a_printed_table():
+    # Every cell of the table is framed; the number, question and header cells hold print.
+    for seed in (5, 6):
+        blank = ws.make_template(np.random.default_rng(seed), "table")
+        found = regions.propose_regions(blank.image)
+        assert len(found) == len(blank.regions)
+        for region, expected in zip(found, blank.regions, strict=True):
+            assert close(region["box"], expected["box"], 6), (region, expected)
