@@ -9,7 +9,8 @@ confirms or corrects them.
 A box is the empty inside of a printed rectangle: a white component that
 fills its bounding rectangle and holds no printed character (a table's
 question and header cells are framed too). An underlined blank is a long thin horizontal
-line that is not the edge of a box; its area is the writing space above it.
+line (or a row of dots or dashes) that is not the edge of a box nor inside
+one; its area is the writing space above it.
 Areas are numbered down each column, columns left to right.
 """
 
@@ -93,18 +94,39 @@ def _framed(ink: np.ndarray, x: int, y: int, w: int, h: int) -> bool:
 def _underlines(ink: np.ndarray, boxes: list[list[int]], text_h: float) -> list[list[int]]:
     h_img, w_img = ink.shape
     length = max(20, int(MIN_LINE * w_img))
-    lines = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1)))
+    bar = cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1))
+    lines = cv2.morphologyEx(ink | _dots_joined(ink, text_h), cv2.MORPH_OPEN, bar)
     count, _, stats, _ = cv2.connectedComponentsWithStats(lines, connectivity=8)
     found = []
     for i in range(1, count):
         x, y, w, h, _ = (int(v) for v in stats[i])
         if h > max(6, 0.01 * h_img) or w > MAX_BOX_W * w_img:
             continue
-        if any(_edge_of(box, x, y, w, h) for box in boxes) or not _alone(ink, x, y, w, h):
+        if any(_edge_of(box, x, y, w, h) or _within(box, x, y, w, h) for box in boxes):
+            continue  # a box's edge, or the dotted writing line inside a box
+        if not _alone(ink, x, y, w, h):
             continue
         top = _free_above(ink, x, y, w, int(4 * text_h))
         found.append([x, top, w, y + h + int(0.3 * text_h) - top])
     return found
+
+
+def _dots_joined(ink: np.ndarray, text_h: float) -> np.ndarray:
+    """Dots and dashes in a row (a dotted answer line) joined into one line: small flat marks
+    closer than most of a character's height. A row of them, unlike a full stop or a minus sign,
+    runs on long enough to be taken for an underline."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    heights, widths = stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_WIDTH]
+    small = (heights <= max(4, 0.25 * text_h)) & (widths <= 1.2 * text_h)
+    small[0] = False
+    marks = small[labels].astype(np.uint8)
+    gap = max(4, round(0.7 * text_h))
+    return cv2.morphologyEx(marks, cv2.MORPH_CLOSE, np.ones((1, gap), np.uint8))
+
+
+def _within(box, x: int, y: int, w: int, h: int) -> bool:
+    bx, by, bw, bh = box
+    return bx <= x and x + w <= bx + bw and by <= y and y + h <= by + bh
 
 
 def _alone(ink: np.ndarray, x: int, y: int, w: int, h: int) -> bool:

@@ -90,3 +90,17 @@ def test_it_proposes_only_the_answer_column_of_a_printed_table():
         assert len(found) == len(blank.regions)
         for region, expected in zip(found, blank.regions, strict=True):
             assert close(region["box"], expected["box"], 6), (region, expected)
+
+
+def test_it_proposes_the_writing_space_above_dotted_and_dashed_lines():
+    # "........ cm": a row of dots or dashes, a printed unit after it; not the "Name: ____" line.
+    for seed in (7, 8, 9):
+        blank = ws.make_template(np.random.default_rng(seed), "dotted_unit", questions=6)
+        found = regions.propose_regions(blank.image)
+        assert len(found) == 6
+        for region, expected in zip(found, blank.regions, strict=True):
+            x, y, w, h = region["box"]
+            ex, ey, ew, eh = expected["box"]
+            line = ey + eh - 8  # where the generator drew the dots
+            assert abs(x - ex) <= 6 and abs(x + w - ex - ew) <= 8
+            assert y + h >= line and y <= line - 40
