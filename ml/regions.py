@@ -24,11 +24,13 @@ import cv2
 import numpy as np
 
 INK = 150  # gray level below which the blank prints
+FRAME_INK = 200  # a box's frame may be printed light grey: this, or 40 below a darker paper
 MIN_BOX = 0.012  # of the page height
 MAX_BOX_H = 0.2
 MAX_BOX_W = 0.9
 FILL = 0.85  # a box's inside fills at least this share of its bounding rectangle
 MIN_LINE = 0.06  # an underline is at least this share of the page width
+CORNER = 0.2  # of a box's shorter side: its corners may be rounded this far
 HEADER = 0.13  # a lone underline this high on the page is the name line, not an answer
 
 
@@ -39,7 +41,9 @@ def propose_regions(image) -> list[dict]:
     gray, scale = load_gray(image, max_side=None)
     ink = (gray < INK).astype(np.uint8)
     text_h = _text_height(ink)
-    frames = _boxes(ink)
+    light = int(np.clip(np.median(gray) - 40, INK, FRAME_INK))
+    # Taller than a character: a letter's inside is framed by straight strokes too.
+    frames = [b for b in _boxes((gray < light).astype(np.uint8)) if b[3] >= text_h]
     # A table's question, number and header cells are framed too: their edges are no underlines.
     boxes = [b for b in frames if not _holds_print(ink[b[1] : b[1] + b[3], b[0] : b[0] + b[2]], text_h)]
     lines = _underlines(ink, frames, text_h)
@@ -80,8 +84,16 @@ def _holds_print(inside: np.ndarray, text_h: float) -> bool:
 
 def _framed(ink: np.ndarray, x: int, y: int, w: int, h: int) -> bool:
     """Straight print runs along all four sides (a rectangle, not the inside of a letter)."""
-    sides = [ink[max(0, y - 3) : y, x : x + w], ink[y + h : y + h + 3, x : x + w]]
-    sides += [ink[y : y + h, max(0, x - 3) : x].T, ink[y : y + h, x + w : x + w + 3].T]
+    # Rounded corners leave the ends of each side: only its middle must be straight print.
+    trim_x, trim_y = round(CORNER * min(w, h)), round(CORNER * min(w, h))
+    sides = [
+        ink[max(0, y - 3) : y, x + trim_x : x + w - trim_x],
+        ink[y + h : y + h + 3, x + trim_x : x + w - trim_x],
+    ]
+    sides += [
+        ink[y + trim_y : y + h - trim_y, max(0, x - 3) : x].T,
+        ink[y + trim_y : y + h - trim_y, x + w : x + w + 3].T,
+    ]
     if not all(side.size and side.max(axis=0).mean() > 0.9 for side in sides):
         return False
     # A thin frame: just beyond it the paper is white again (not a marker's or QR code's cell).

@@ -104,3 +104,22 @@ def test_it_proposes_the_writing_space_above_dotted_and_dashed_lines():
             line = ey + eh - 8  # where the generator drew the dots
             assert abs(x - ex) <= 6 and abs(x + w - ex - ew) <= 8
             assert y + h >= line and y <= line - 40
+
+
+def test_it_proposes_grey_boxes_with_rounded_corners():
+    # Borders printed light grey (up to 170, not ink at INK) whose corners are arcs.
+    for seed in (2, 3):
+        blank = ws.make_template(np.random.default_rng(seed), "grey_rounded")
+        found = regions.propose_regions(blank.image)
+        assert len(found) == len(blank.regions)
+        for region, expected in zip(found, blank.regions, strict=True):
+            assert close(region["box"], expected["box"], 6), (region, expected)
+
+
+def test_it_still_finds_black_boxes_on_grey_paper():
+    blank = ws.make_template(np.random.default_rng(1), "beside")
+    grey = (blank.image.astype(np.float32) * 0.78).astype(np.uint8)  # paper 199, print black
+    found = regions.propose_regions(grey)
+    assert len(found) == len(blank.regions)
+    for region, expected in zip(found, blank.regions, strict=True):
+        assert close(region["box"], expected["box"], 6), (region, expected)
