@@ -74,6 +74,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         "--worksheet-seed", type=int, default=None, help="worksheet pages' seed (7; 1007 with --tune)"
     )
+    parser.add_argument(
+        "--worksheet-layouts",
+        default=None,
+        help="worksheets of only these layouts, comma-separated (ml.worksheets_synth LAYOUTS, EXTRA_LAYOUTS)",
+    )
     parser.add_argument("--dump-failures", type=Path, default=None, help="keep worksheet pages read wrong")
     parser.add_argument(
         "--page-cache", type=Path, default=None, help="keep the generated worksheet photos here for reruns"
@@ -114,6 +119,7 @@ def main(argv=None) -> dict:
             pool,
             dump=args.dump_failures,
             cache=args.page_cache,
+            layouts=_worksheet_layouts(args.worksheet_layouts),
         )
         worksheet_bench.print_report(result)
         reports_dir().mkdir(parents=True, exist_ok=True)
@@ -143,6 +149,21 @@ def main(argv=None) -> dict:
     _print_report(report)
     print(f"wrote {out / 'evaluation.json'}, confusion.png, curves.png")
     return report
+
+
+def _worksheet_layouts(names: str | None) -> tuple[str, ...]:
+    from ml import worksheets_synth as ws
+
+    if not names:
+        return ws.LAYOUTS
+    layouts = tuple(name.strip() for name in names.split(",") if name.strip())
+    unknown = [name for name in layouts if name not in ws.LAYOUTS + ws.EXTRA_LAYOUTS]
+    if unknown or not layouts:
+        known = ", ".join(ws.LAYOUTS + ws.EXTRA_LAYOUTS)
+        raise SystemExit(
+            f"--worksheet-layouts: unknown layout(s) {', '.join(unknown) or names!r}; known: {known}"
+        )
+    return layouts
 
 
 def _raw_all(reader: Reader, pool, limit: int) -> dict:

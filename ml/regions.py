@@ -7,8 +7,10 @@ pixels, the format `python -m ml.predict --template` reads. The teacher only
 confirms or corrects them.
 
 A box is the empty inside of a printed rectangle: a white component that
-fills its bounding rectangle. An underlined blank is a long thin horizontal
-line that is not the edge of a box; its area is the writing space above it.
+fills its bounding rectangle and holds no printed character (a table's
+question and header cells are framed too). An underlined blank is a long thin horizontal
+line (or a row of dots or dashes) that is not the edge of a box nor inside
+one; its area is the writing space above it.
 Areas are numbered down each column, columns left to right.
 """
 
@@ -22,11 +24,13 @@ import cv2
 import numpy as np
 
 INK = 150  # gray level below which the blank prints
+FRAME_INK = 200  # a box's frame may be printed light grey: this, or 40 below a darker paper
 MIN_BOX = 0.012  # of the page height
 MAX_BOX_H = 0.2
 MAX_BOX_W = 0.9
 FILL = 0.85  # a box's inside fills at least this share of its bounding rectangle
 MIN_LINE = 0.06  # an underline is at least this share of the page width
+CORNER = 0.2  # of a box's shorter side: its corners may be rounded this far
 HEADER = 0.13  # a lone underline this high on the page is the name line, not an answer
 
 
@@ -36,8 +40,13 @@ def propose_regions(image) -> list[dict]:
 
     gray, scale = load_gray(image, max_side=None)
     ink = (gray < INK).astype(np.uint8)
-    boxes = _boxes(ink)
-    lines = _underlines(ink, boxes)
+    text_h = _text_height(ink)
+    light = int(np.clip(np.median(gray) - 40, INK, FRAME_INK))
+    # Taller than a character: a letter's inside is framed by straight strokes too.
+    frames = [b for b in _boxes((gray < light).astype(np.uint8)) if b[3] >= text_h]
+    # A table's question, number and header cells are framed too: their edges are no underlines.
+    boxes = [b for b in frames if not _holds_print(ink[b[1] : b[1] + b[3], b[0] : b[0] + b[2]], text_h)]
+    lines = _underlines(ink, frames, text_h)
     if len(boxes) + len(lines) > 1:  # the "Name: ____" line at the top is not an answer
         lines = [b for b in lines if b[1] + b[3] >= HEADER * gray.shape[0]]
     ordered = reading_order(boxes + lines)
@@ -61,10 +70,30 @@ def _boxes(ink: np.ndarray) -> list[list[int]]:
     return found
 
 
+def _holds_print(inside: np.ndarray, text_h: float) -> bool:
+    """Whether a box's inside holds printed characters: a table's question or number cell, or its
+    header, not an answer's empty cell (a dotted writing line's dots are far smaller; a rounded
+    corner's arc touches the inside's edge)."""
+    count, _, stats, _ = cv2.connectedComponentsWithStats(inside, connectivity=8)
+    rows, cols = inside.shape
+    for x, y, w, h, _ in stats[1:]:
+        if h >= 0.5 * text_h and x > 0 and y > 0 and x + w < cols and y + h < rows:
+            return True
+    return False
+
+
 def _framed(ink: np.ndarray, x: int, y: int, w: int, h: int) -> bool:
     """Straight print runs along all four sides (a rectangle, not the inside of a letter)."""
-    sides = [ink[max(0, y - 3) : y, x : x + w], ink[y + h : y + h + 3, x : x + w]]
-    sides += [ink[y : y + h, max(0, x - 3) : x].T, ink[y : y + h, x + w : x + w + 3].T]
+    # Rounded corners leave the ends of each side: only its middle must be straight print.
+    trim_x, trim_y = round(CORNER * min(w, h)), round(CORNER * min(w, h))
+    sides = [
+        ink[max(0, y - 3) : y, x + trim_x : x + w - trim_x],
+        ink[y + h : y + h + 3, x + trim_x : x + w - trim_x],
+    ]
+    sides += [
+        ink[y + trim_y : y + h - trim_y, max(0, x - 3) : x].T,
+        ink[y + trim_y : y + h - trim_y, x + w : x + w + 3].T,
+    ]
     if not all(side.size and side.max(axis=0).mean() > 0.9 for side in sides):
         return False
     # A thin frame: just beyond it the paper is white again (not a marker's or QR code's cell).
@@ -74,22 +103,42 @@ def _framed(ink: np.ndarray, x: int, y: int, w: int, h: int) -> bool:
     return thick <= 0.15 * h + 2 and ink[max(0, y - thick - 2), x : x + w].mean() < 0.6
 
 
-def _underlines(ink: np.ndarray, boxes: list[list[int]]) -> list[list[int]]:
+def _underlines(ink: np.ndarray, boxes: list[list[int]], text_h: float) -> list[list[int]]:
     h_img, w_img = ink.shape
     length = max(20, int(MIN_LINE * w_img))
-    lines = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1)))
+    bar = cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1))
+    lines = cv2.morphologyEx(ink | _dots_joined(ink, text_h), cv2.MORPH_OPEN, bar)
     count, _, stats, _ = cv2.connectedComponentsWithStats(lines, connectivity=8)
-    text_h = _text_height(ink)
     found = []
     for i in range(1, count):
         x, y, w, h, _ = (int(v) for v in stats[i])
         if h > max(6, 0.01 * h_img) or w > MAX_BOX_W * w_img:
             continue
-        if any(_edge_of(box, x, y, w, h) for box in boxes) or not _alone(ink, x, y, w, h):
+        if any(_edge_of(box, x, y, w, h) or _within(box, x, y, w, h) for box in boxes):
+            continue  # a box's edge, or the dotted writing line inside a box
+        if not _alone(ink, x, y, w, h):
             continue
         top = _free_above(ink, x, y, w, int(4 * text_h))
         found.append([x, top, w, y + h + int(0.3 * text_h) - top])
     return found
+
+
+def _dots_joined(ink: np.ndarray, text_h: float) -> np.ndarray:
+    """Dots and dashes in a row (a dotted answer line) joined into one line: small flat marks
+    closer than most of a character's height. A row of them, unlike a full stop or a minus sign,
+    runs on long enough to be taken for an underline."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    heights, widths = stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_WIDTH]
+    small = (heights <= max(4, 0.25 * text_h)) & (widths <= 1.2 * text_h)
+    small[0] = False
+    marks = small[labels].astype(np.uint8)
+    gap = max(4, round(0.7 * text_h))
+    return cv2.morphologyEx(marks, cv2.MORPH_CLOSE, np.ones((1, gap), np.uint8))
+
+
+def _within(box, x: int, y: int, w: int, h: int) -> bool:
+    bx, by, bw, bh = box
+    return bx <= x and x + w <= bx + bw and by <= y and y + h <= by + bh
 
 
 def _alone(ink: np.ndarray, x: int, y: int, w: int, h: int) -> bool:

@@ -34,6 +34,7 @@ PRINT_INK = 0.3
 # tuning pages half the silent answer errors (456 read 156, 98 read 48: a 4 or 9 the classifier
 # took for 1 or 4 at 0.91-0.99), and about 1 right answer in 250.
 LINE_DOUBT = 0.7
+SHARED_EDGE = 0.05  # boxes whose edges lie this close (share of the smaller box) are cells of one table
 
 
 class TemplateError(ValueError):
@@ -163,7 +164,37 @@ def read_areas(reader, page: np.ndarray, homography: np.ndarray, printed: np.nda
 def cut_areas(page: np.ndarray, homography: np.ndarray, printed: np.ndarray, boxes) -> list[tuple]:
     """Each box's handwriting: (its blobs, whether ink left out of it looked like writing, and the
     area's (mask, ink), where the reader looks for signs)."""
-    return [_area(page, homography, printed, box) for box in boxes]
+    return [
+        _area(page, homography, printed, box, walls)
+        for box, walls in zip(boxes, _cell_walls(boxes), strict=True)
+    ]
+
+
+def _cell_walls(boxes) -> list[list]:
+    """For each box, the boxes that share one of its edges (the cells of a printed table).
+
+    Their window would reach into the next cell, whose handwriting is another
+    answer: a stroke of each crossing the printed line between them joins
+    the two into one blob (8562 read 8563)."""
+    walls = [[] for _ in boxes]
+    for i, a in enumerate(boxes):
+        for j in range(i + 1, len(boxes)):
+            if _share_an_edge(a, boxes[j]):
+                walls[i].append(boxes[j])
+                walls[j].append(a)
+    return walls
+
+
+def _share_an_edge(a, b) -> bool:
+    ax, ay, aw, ah = a
+    bx, by, bw, bh = b
+    across = min(ax + aw, bx + bw) - max(ax, bx) > 0.5 * min(aw, bw)
+    down = min(ay + ah, by + bh) - max(ay, by) > 0.5 * min(ah, bh)
+    near_y = SHARED_EDGE * min(ah, bh) + 1
+    near_x = SHARED_EDGE * min(aw, bw) + 1
+    stacked = across and min(abs(ay + ah - by), abs(by + bh - ay)) <= near_y
+    side_by_side = down and min(abs(ax + aw - bx), abs(bx + bw - ax)) <= near_x
+    return stacked or side_by_side
 
 
 def read_cuts(reader, cuts: list[tuple[list, bool, tuple]]) -> list[dict]:
@@ -194,9 +225,14 @@ def _trusted(number: dict) -> bool:
     return number.get("agreed", True) and line >= LINE_DOUBT
 
 
-def _area(page: np.ndarray, homography: np.ndarray, printed: np.ndarray, box) -> tuple[list, bool, tuple]:
+def _area(
+    page: np.ndarray, homography: np.ndarray, printed: np.ndarray, box, walls=()
+) -> tuple[list, bool, tuple]:
     """The blobs of handwriting inside one box, whether anything left out looked like writing,
-    and the (mask, ink) they were found in (where a sign's small marks are looked for)."""
+    and the (mask, ink) they were found in (where a sign's small marks are looked for).
+
+    `walls`: neighbouring boxes that share an edge with this one; ink inside them,
+    beyond the printed line between, is theirs."""
     x, y, w, h = box
     scale = float(np.clip(AREA_HEIGHT / h, 0.5, 3.0))
     pad_x, pad_y = SPILL_X * h, SPILL_Y * h
@@ -206,6 +242,7 @@ def _area(page: np.ndarray, homography: np.ndarray, printed: np.ndarray, box) ->
     printed = cv2.warpAffine(printed, frame[:2], size, flags=cv2.INTER_LINEAR, borderValue=0) > 96
     ink = segment.ink_map(crop)
     mask = segment.binarize(ink)
+    _wall_off(ink, mask, walls, frame, 2 * (1 + round(1.5 * scale)))
     printed = snap_print(ink, printed, 1 + round(2 * scale))
     lines = printed_lines(printed, scale)
     written = remove_print(mask, printed, scale, lines)
@@ -224,6 +261,19 @@ def _area(page: np.ndarray, homography: np.ndarray, printed: np.ndarray, box) ->
     ) or misfit(mask, lines)
     doubt = doubt or along_a_border(kept, mask, written, lines, scale)
     return kept, doubt, (written, ink)
+
+
+def _wall_off(ink: np.ndarray, mask: np.ndarray, walls, frame: np.ndarray, margin: int) -> None:
+    """No ink inside the neighbouring cells `walls`, kept `margin` pixels clear of their edges
+    (the printed line between the cells, and the registration error, stay)."""
+    height, width = mask.shape
+    for x, y, w, h in walls:
+        left, top = (frame[:2, :2] @ [x, y] + frame[:2, 2]).round().astype(int) + margin
+        right, bottom = (frame[:2, :2] @ [x + w, y + h] + frame[:2, 2]).round().astype(int) - margin
+        left, top, right, bottom = max(0, left), max(0, top), min(width, right), min(height, bottom)
+        if right > left and bottom > top:
+            ink[top:bottom, left:right] = 0
+            mask[top:bottom, left:right] = 0
 
 
 def _border_remnants(blobs, printed: np.ndarray, box_h: float, reach: int) -> list:

@@ -1,7 +1,7 @@
 """The worksheet benchmark: generated worksheets and answer sheets, filled with MNIST test digits.
 
     python -m ml.evaluate --worksheets [--worksheet-pages 40] [--sheet-pages 20] [--tune]
-        [--worksheet-seed N] [--dump-failures DIR] [--page-cache DIR]
+        [--worksheet-seed N] [--worksheet-layouts table,dpi300] [--dump-failures DIR] [--page-cache DIR]
 
 The reported figures use seed 7 and MNIST test digits; --tune draws
 training digits on another seed (1007 unless told), so that constants tuned
@@ -10,7 +10,7 @@ on it are not tuned on the reported pages.
 Each blank worksheet (ml.worksheets_synth: four layouts, several print
 fonts, 5-10 questions) is filled in once and photographed twice, as a flatbed
 scan and as a 12 MP phone photo on a table; each answer sheet likewise. The
-figures, per kind of page and overall:
+figures, per kind of page and overall (and per layout and kind):
 
 - pages right: every answer of the page read exactly ("" for a blank);
 - answers right; flagged: answers marked needs_review;
@@ -20,6 +20,10 @@ figures, per kind of page and overall:
   per set), median and 90th percentile, on one core (OpenCV limited to one
   thread; LiteRT runs on one): wall time, and the process's CPU time, which a
   busy machine does not inflate.
+
+--worksheet-layouts draws only the named layouts, in turn (ws.LAYOUTS or
+ws.EXTRA_LAYOUTS: a table's last column, dotted lines with a unit, grey rounded
+boxes, a 300 dpi scan); the reported figures keep the default four.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ def worksheet_benchmark(
     pool=None,
     dump: Path | None = None,
     cache: Path | None = None,
+    layouts: tuple[str, ...] = ws.LAYOUTS,
 ) -> dict:
     """The figures per kind of page; `dump` keeps every page read wrong (photo, template, labels).
 
@@ -54,8 +59,9 @@ def worksheet_benchmark(
 
     cv2.setNumThreads(1)
     rows = {key: [] for key in ("worksheet_scan", "worksheet_phone", "sheet_scan", "sheet_phone")}
+    by_layout: dict[str, list] = {}
     failures = []
-    for case in _cases(pages, sheets, seed, pool, cache):
+    for case in _cases(pages, sheets, seed, pool, cache, tuple(layouts)):
         blank = case.get("blank")
         if blank is not None:
             worksheet.prepare_template(blank.image)  # once per class set, not per page: not timed
@@ -72,25 +78,29 @@ def worksheet_benchmark(
             where["student"] = case["student"]
         else:
             where["layout"] = blank.layout
+            by_layout.setdefault(f"{blank.layout} {case['kind'].split('_')[1]}", []).append(row)
         rows[case["kind"]].append(row)
         failures += _failures(result, case["labels"], where, dump, case["photo"], blank)
     report = {key: _summary(found) for key, found in rows.items() if found}
     report["overall"] = _summary([row for found in rows.values() for row in found])
+    report["layouts"] = {key: _summary(found) for key, found in sorted(by_layout.items())}
     report["seed"] = seed
     report["digits"] = "MNIST test" if pool is None else "given pool (training digits with --tune)"
     report["failures"] = failures
     return report
 
 
-def _cases(pages: int, sheets: int, seed: int, pool, cache: Path | None):
+def _cases(pages: int, sheets: int, seed: int, pool, cache: Path | None, layouts=ws.LAYOUTS):
     """The photographed pages, each {"kind", "page", "photo", "labels", ...}, the same for a seed."""
     if cache is None:
-        yield from _generated(pages, sheets, seed, pool)
+        yield from _generated(pages, sheets, seed, pool, layouts)
         return
     folder = cache / f"seed{seed}-w{pages}-s{sheets}-{'test' if pool is None else 'pool'}"
+    if layouts != ws.LAYOUTS:
+        folder = folder.with_name(folder.name + "-" + "+".join(layouts))
     if not (folder / "done").exists():
         folder.mkdir(parents=True, exist_ok=True)
-        for k, case in enumerate(_generated(pages, sheets, seed, pool)):
+        for k, case in enumerate(_generated(pages, sheets, seed, pool, layouts)):
             _store(folder / f"{k:05d}", case)
         (folder / "done").touch()
     for path in sorted(folder.glob("*.json")):
@@ -120,10 +130,10 @@ def _load(stem: Path) -> dict:
     return case
 
 
-def _generated(pages: int, sheets: int, seed: int, pool):
+def _generated(pages: int, sheets: int, seed: int, pool, layouts=ws.LAYOUTS):
     rng = np.random.default_rng(seed)
     for k in range(pages):
-        blank = ws.make_template(rng, ws.LAYOUTS[k % len(ws.LAYOUTS)])
+        blank = ws.make_template(rng, layouts[k % len(layouts)])
         filled = ws.fill(rng, blank, pool)
         for kind in ("scan", "phone"):
             photo = _photo(rng, kind, filled.image)
@@ -229,8 +239,8 @@ def print_report(report: dict) -> None:
     print("\nworksheet benchmark (MNIST test digits; one core)")
     header = f"{'pages':18s} {'n':>4s} {'pages ok':>9s} {'answers ok':>11s} {'silent':>7s} {'flagged':>8s}"
     print(f"{header} {'ms med':>7s} {'ms p90':>7s} {'cpu med':>7s} {'cpu p90':>7s}  extra")
-    for key, row in report.items():
-        if not isinstance(row, dict):
+    for key, row in [*report.items(), *report.get("layouts", {}).items()]:
+        if not isinstance(row, dict) or key == "layouts":
             continue
         extra = ""
         if "student_id_right" in row:

@@ -23,6 +23,11 @@ from PIL import Image, ImageDraw, ImageFont
 from ml import synth
 
 LAYOUTS = ("beside", "below", "underline", "two_columns")
+# Drawn only when asked for by name (ml.evaluate --worksheet-layouts), so that the reported
+# benchmark stays comparable: a table's last column, dotted or dashed lines with a printed unit
+# after them, grey boxes with rounded corners, and a page scanned at 300 dpi.
+EXTRA_LAYOUTS = ("table", "dotted_unit", "grey_rounded", "dpi300")
+UNITS = ("cm", "kg", "m", "ml", "g", "min", "km")
 FONT_FILES = (
     "dejavu/DejaVuSans.ttf",
     "dejavu/DejaVuSerif.ttf",
@@ -57,32 +62,58 @@ def _font(rng, size: int):
 
 
 def make_template(rng: np.random.Generator, layout: str | None = None, questions: int | None = None) -> Page:
-    """A blank printed worksheet: a title, a name line and 5-10 questions with answer areas."""
+    """A blank printed worksheet: a title, a name line and 5-10 questions with answer areas.
+
+    `layout` is one of LAYOUTS (drawn at random when None) or EXTRA_LAYOUTS (only when named).
+    """
     layout = layout or LAYOUTS[int(rng.integers(len(LAYOUTS)))]
+    if layout not in LAYOUTS + EXTRA_LAYOUTS:
+        raise ValueError(f"unknown worksheet layout {layout!r}")
+    if layout == "table":
+        return _table_template(rng, questions)
+    # A 300 dpi scan of the page: the same print, every length doubled.
+    s, shape = (2, LAYOUTS[int(rng.integers(3))]) if layout == "dpi300" else (1, layout)
     questions = questions or int(rng.integers(5, 11))
-    image = Image.new("L", PAGE, 255)
+    image = Image.new("L", (PAGE[0] * s, PAGE[1] * s), 255)
     draw = ImageDraw.Draw(image)
     size = int(rng.integers(26, 36))
-    font = _font(rng, size)
-    draw.text((100, 80), f"Worksheet {int(rng.integers(1, 30))}: practice", font=_font(rng, 44), fill=0)
-    draw.text((100, 160), "Name:", font=font, fill=0)
-    draw.line([(200, 160 + size), (700, 160 + size)], fill=0, width=2)
-    columns = 2 if layout == "two_columns" else 1
+    font = _font(rng, size * s)
+    draw.text(
+        (100 * s, 80 * s), f"Worksheet {int(rng.integers(1, 30))}: practice", font=_font(rng, 44 * s), fill=0
+    )
+    draw.text((100 * s, 160 * s), "Name:", font=font, fill=0)
+    draw.line([(200 * s, (160 + size) * s), (700 * s, (160 + size) * s)], fill=0, width=2 * s)
+    columns = 2 if shape == "two_columns" else 1
     rows = -(-questions // columns)
     top, bottom = 260, PAGE[1] - 120
     pitch = (bottom - top) / rows
-    box_h = int(min(110, pitch * (0.45 if layout == "below" else 0.75)))
+    box_h = int(min(110, pitch * (0.45 if shape == "below" else 0.75)))
+    style = _Style(layout, rng, s)
     regions = []
     for k in range(questions):
         column, row = divmod(k, rows)
         x0 = 100 + column * (PAGE[0] - 160) // columns
         y0 = int(top + row * pitch)
         text = f"{k + 1}. {_question(rng)}"
-        draw.text((x0, y0 + 10), text, font=font, fill=0)
-        right = x0 + draw.textlength(text, font=font)
-        box = _answer_area(draw, rng, layout, x0, y0, right, size, box_h, columns)
+        draw.text((x0 * s, (y0 + 10) * s), text, font=font, fill=0)
+        right = draw.textlength(text, font=font) / s + x0
+        box = _answer_area(draw, rng, shape, x0, y0, right, size, box_h, columns, style)
         regions.append({"name": str(k + 1), "box": box})
     return Page(np.asarray(image).copy(), regions, layout=layout)
+
+
+@dataclass
+class _Style:
+    """How an answer area is printed: the default layouts draw black, square, solid lines at 150 dpi."""
+
+    layout: str
+    rng: np.random.Generator
+    s: int = 1  # pixels per 150 dpi pixel
+
+    def __post_init__(self):
+        self.grey = int(self.rng.integers(100, 171)) if self.layout == "grey_rounded" else 0
+        self.radius = int(self.rng.integers(8, 21)) if self.layout == "grey_rounded" else 0
+        self.unit = UNITS[int(self.rng.integers(len(UNITS)))] if self.layout == "dotted_unit" else ""
 
 
 def _question(rng) -> str:
@@ -90,23 +121,83 @@ def _question(rng) -> str:
     return f"{a} {OPERATORS[int(rng.integers(len(OPERATORS)))]} {b} ="
 
 
-def _answer_area(draw, rng, layout, x0, y0, right, size, box_h, columns) -> list[int]:
+def _answer_area(draw, rng, layout, x0, y0, right, size, box_h, columns, style) -> list[int]:
+    """The area drawn (in 150 dpi pixels, times style.s on the image); its box at the image's scale."""
+    s = style.s
     width = int(rng.integers(180, 300)) if columns == 1 else int(rng.integers(150, 210))
     if layout == "below":
         x, y = x0 + 40, y0 + size + 26
     else:
         x, y = int(right) + 24, y0 + 10 + size // 2 - box_h // 2
+    if style.layout == "dotted_unit":
+        return _dotted_line(draw, rng, x, y0 + 10 + size + 6, width, box_h, size, style)
     if layout == "underline":
         line_y = y0 + 10 + size + 6
-        draw.line([(x, line_y), (x + width, line_y)], fill=0, width=int(rng.integers(2, 4)))
+        thick = int(rng.integers(2, 4))
+        draw.line([(x * s, line_y * s), ((x + width) * s, line_y * s)], fill=0, width=thick * s)
         height = int(box_h * 0.9)
-        return [x, line_y - height, width, height + 8]
-    draw.rectangle([x, y, x + width, y + box_h], outline=0, width=int(rng.integers(2, 4)))
+        return [v * s for v in (x, line_y - height, width, height + 8)]
+    box = [x * s, y * s, (x + width) * s, (y + box_h) * s]
+    thick = int(rng.integers(2, 4)) * s
+    if style.radius:
+        draw.rounded_rectangle(box, radius=style.radius, outline=style.grey, width=thick)
+    else:
+        draw.rectangle(box, outline=style.grey, width=thick)
     if rng.random() < 0.3:  # a dotted writing line inside the box
-        line_y = y + int(0.8 * box_h)
-        for dot in range(x + 8, x + width - 8, 12):
-            draw.line([(dot, line_y), (dot + 4, line_y)], fill=90, width=2)
-    return [x, y, width, box_h]
+        line_y = (y + int(0.8 * box_h)) * s
+        for dot in range((x + 8) * s, (x + width - 8) * s, 12 * s):
+            draw.line([(dot, line_y), (dot + 4 * s, line_y)], fill=max(90, style.grey), width=2 * s)
+    return [v * s for v in (x, y, width, box_h)]
+
+
+def _dotted_line(draw, rng, x, line_y, width, box_h, size, style) -> list[int]:
+    """An answer line of dots or dashes, a printed unit after it ("........ cm")."""
+    dashed = rng.random() < 0.5
+    step = int(rng.integers(12, 19)) if dashed else int(rng.integers(6, 11))
+    dash = int(rng.integers(6, step - 3)) if dashed else 0
+    thick = int(rng.integers(2, 4))
+    for at in range(x, x + width, step):
+        if dash:
+            draw.line([(at, line_y), (min(at + dash, x + width), line_y)], fill=0, width=thick)
+        else:
+            draw.ellipse([at - thick / 2, line_y - thick / 2, at + thick / 2, line_y + thick / 2], fill=0)
+    draw.text((x + width + 10, line_y - size - 2), style.unit, font=_font(rng, size), fill=0)
+    height = int(box_h * 0.9)
+    return [x, line_y - height, width, height + 8]
+
+
+def _table_template(rng: np.random.Generator, questions: int | None) -> Page:
+    """The questions as rows of a printed table, each answer in the last column's cell (lines all round)."""
+    questions = questions or int(rng.integers(5, 11))
+    image = Image.new("L", PAGE, 255)
+    draw = ImageDraw.Draw(image)
+    size = int(rng.integers(26, 36))
+    font = _font(rng, size)
+    draw.text((100, 80), f"Worksheet {int(rng.integers(1, 30))}: table", font=_font(rng, 44), fill=0)
+    draw.text((100, 160), "Name:", font=font, fill=0)
+    draw.line([(200, 160 + size), (700, 160 + size)], fill=0, width=2)
+    row_h = int(rng.integers(70, 111))
+    answer_w = int(rng.integers(200, 321))
+    xs = [100, 100 + int(2.5 * size), 0, 0]
+    xs[2] = xs[1] + int(rng.integers(380, 560))
+    xs[3] = xs[2] + answer_w
+    header = int(1.4 * size) + 16
+    ys = [260] + [260 + header + k * row_h for k in range(questions + 1)]
+    thick, grey = int(rng.integers(1, 4)), int(rng.integers(0, 90))
+    for x in xs:
+        draw.line([(x, ys[0]), (x, ys[-1])], fill=grey, width=thick)
+    for y in ys:
+        draw.line([(xs[0], y), (xs[-1], y)], fill=grey, width=thick)
+    for x, title in zip(xs[:3], ("No.", "Question", "Answer"), strict=True):
+        draw.text((x + 8, ys[0] + 8), title, font=font, fill=0)
+    regions = []
+    for k in range(questions):
+        y = ys[k + 1]
+        middle = y + (row_h - size) // 2
+        draw.text((xs[0] + 8, middle), f"{k + 1}", font=font, fill=0)
+        draw.text((xs[1] + 8, middle), _question(rng), font=font, fill=0)
+        regions.append({"name": str(k + 1), "box": [xs[2], y, answer_w, row_h]})
+    return Page(np.asarray(image).copy(), regions, layout="table")
 
 
 # --------------------------------------------------------------------- writing

@@ -80,3 +80,46 @@ def test_the_cli_refuses_a_file_that_is_not_an_image(tmp_path):
     )
     assert done.returncode == 1
     assert "not an image" in json.loads(done.stdout)["error"]
+
+
+def test_it_proposes_only_the_answer_column_of_a_printed_table():
+    # Every cell of the table is framed; the number, question and header cells hold print.
+    for seed in (5, 6):
+        blank = ws.make_template(np.random.default_rng(seed), "table")
+        found = regions.propose_regions(blank.image)
+        assert len(found) == len(blank.regions)
+        for region, expected in zip(found, blank.regions, strict=True):
+            assert close(region["box"], expected["box"], 6), (region, expected)
+
+
+def test_it_proposes_the_writing_space_above_dotted_and_dashed_lines():
+    # "........ cm": a row of dots or dashes, a printed unit after it; not the "Name: ____" line.
+    for seed in (7, 8, 9):
+        blank = ws.make_template(np.random.default_rng(seed), "dotted_unit", questions=6)
+        found = regions.propose_regions(blank.image)
+        assert len(found) == 6
+        for region, expected in zip(found, blank.regions, strict=True):
+            x, y, w, h = region["box"]
+            ex, ey, ew, eh = expected["box"]
+            line = ey + eh - 8  # where the generator drew the dots
+            assert abs(x - ex) <= 6 and abs(x + w - ex - ew) <= 8
+            assert y + h >= line and y <= line - 40
+
+
+def test_it_proposes_grey_boxes_with_rounded_corners():
+    # Borders printed light grey (up to 170, not ink at INK) whose corners are arcs.
+    for seed in (2, 3):
+        blank = ws.make_template(np.random.default_rng(seed), "grey_rounded")
+        found = regions.propose_regions(blank.image)
+        assert len(found) == len(blank.regions)
+        for region, expected in zip(found, blank.regions, strict=True):
+            assert close(region["box"], expected["box"], 6), (region, expected)
+
+
+def test_it_still_finds_black_boxes_on_grey_paper():
+    blank = ws.make_template(np.random.default_rng(1), "beside")
+    grey = (blank.image.astype(np.float32) * 0.78).astype(np.uint8)  # paper 199, print black
+    found = regions.propose_regions(grey)
+    assert len(found) == len(blank.regions)
+    for region, expected in zip(found, blank.regions, strict=True):
+        assert close(region["box"], expected["box"], 6), (region, expected)
