@@ -329,7 +329,7 @@ def _summary(rows: list[dict]) -> dict:
 
 
 def print_report(report: dict) -> None:
-    print("\nworksheet benchmark (MNIST test digits; one core)")
+    print(f"\nworksheet benchmark ({report.get('digits', 'MNIST test')} digits; one core)")
     header = f"{'pages':18s} {'n':>4s} {'pages ok':>9s} {'answers ok':>11s} {'silent':>7s} {'flagged':>8s}"
     print(f"{header} {'ms med':>7s} {'ms p90':>7s} {'cpu med':>7s} {'cpu p90':>7s}  extra")
     for key, row in [*report.items(), *report.get("layouts", {}).items()]:
