@@ -79,6 +79,13 @@ def parse_args(argv=None) -> argparse.Namespace:
         default=None,
         help="worksheets of only these layouts, comma-separated (ml.worksheets_synth LAYOUTS, EXTRA_LAYOUTS)",
     )
+    parser.add_argument(
+        "--worksheet-regions",
+        choices=("generator", "proposed"),
+        default="generator",
+        help="read worksheets against the generator's areas (the reported figures) or those"
+        " ml.regions proposes on each blank (scores areas found, missed and extra too)",
+    )
     parser.add_argument("--dump-failures", type=Path, default=None, help="keep worksheet pages read wrong")
     parser.add_argument(
         "--page-cache", type=Path, default=None, help="keep the generated worksheet photos here for reruns"
@@ -120,6 +127,7 @@ def main(argv=None) -> dict:
             dump=args.dump_failures,
             cache=args.page_cache,
             layouts=_worksheet_layouts(args.worksheet_layouts),
+            regions=args.worksheet_regions,
         )
         worksheet_bench.print_report(result)
         reports_dir().mkdir(parents=True, exist_ok=True)
