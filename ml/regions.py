@@ -42,8 +42,9 @@ def propose_regions(image) -> list[dict]:
     ink = (gray < INK).astype(np.uint8)
     text_h = _text_height(ink)
     light = int(np.clip(np.median(gray) - 40, INK, FRAME_INK))
-    # Taller than a character: a letter's inside is framed by straight strokes too.
-    frames = [b for b in _boxes((gray < light).astype(np.uint8)) if b[3] >= text_h]
+    # Taller and wider than a character: a letter's inside is framed by straight strokes too (the
+    # counter of a title's big "0", 12 x 24 px beside text 20 px tall, passed for a rounded box).
+    frames = [b for b in _boxes((gray < light).astype(np.uint8)) if min(b[2], b[3]) >= text_h]
     # A table's question, number and header cells are framed too: their edges are no underlines.
     boxes = [b for b in frames if not _holds_print(ink[b[1] : b[1] + b[3], b[0] : b[0] + b[2]], text_h)]
     lines = _underlines(ink, frames, text_h)

@@ -55,6 +55,23 @@ def test_it_ignores_letters_markers_and_qr_codes():
     assert len(found) == 5 + 10  # the ID boxes and the answer boxes, nothing else
 
 
+def test_it_ignores_the_counter_of_a_big_printed_zero():
+    """A title's "0" is taller than the body text, and FreeSans frames its inside with straight
+    strokes: 12 x 24 px, as tall as a character, once proposed as a rounded box."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = next((path for path in ws.fonts() if path.name == "FreeSans.ttf"), None)
+    if font is None:
+        pytest.skip("FreeSans is not installed (fonts-freefont-ttf)")
+    blank = ws.make_template(np.random.default_rng(1), "beside")
+    page = Image.fromarray(blank.image.copy())
+    draw = ImageDraw.Draw(page)
+    draw.rectangle([90, 70, 1200, 140], fill=255)
+    draw.text((100, 80), "Worksheet 10: practice", font=ImageFont.truetype(str(font), 44), fill=0)
+    found = regions.propose_regions(np.asarray(page))
+    assert len(found) == len(blank.regions), [r["box"] for r in found]
+
+
 def test_it_proposes_nothing_on_a_blank_page():
     assert regions.propose_regions(np.full((800, 600), 255, np.uint8)) == []
 
