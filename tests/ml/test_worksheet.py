@@ -7,7 +7,7 @@ import pytest
 from ml import align, print_removal, sheet_reading, worksheet
 from ml import worksheets_synth as ws
 
-from .worksheet_helpers import clear_pool, mapped
+from .worksheet_helpers import clear_pool, mapped, read_scanned
 
 
 @pytest.fixture(scope="module")
@@ -17,11 +17,8 @@ def pool(clear_digits):
 
 @pytest.mark.parametrize("layout", ws.LAYOUTS)
 def test_it_reads_every_area_of_a_scanned_worksheet(reader, pool, layout):
-    rng = np.random.default_rng(40 + ws.LAYOUTS.index(layout))
-    blank = ws.make_template(rng, layout, questions=6)
-    filled = ws.fill(rng, blank, pool)
-    scanned, truth = ws.scan(rng, filled.image)
-    result = worksheet.read_against_template(reader, ws.encode(scanned), blank.image, blank.regions)
+    seed = 40 + ws.LAYOUTS.index(layout)
+    blank, filled, scanned, truth, result = read_scanned(reader, pool, layout, seed, 6)
     assert result["aligned"] and 0 < result["alignment"] <= 1
     assert [a["name"] for a in result["answers"]] == [r["name"] for r in blank.regions]
     assert [a["number"] for a in result["answers"]] == filled.labels

@@ -7,7 +7,7 @@ import pytest
 from ml import evaluate, worksheet, worksheet_bench
 from ml import worksheets_synth as ws
 
-from .worksheet_helpers import clear_pool
+from .worksheet_helpers import clear_pool, read_scanned
 
 
 @pytest.fixture(scope="module")
@@ -41,11 +41,7 @@ def test_a_300_dpi_template_is_the_150_dpi_print_twice_as_large():
 
 @pytest.mark.parametrize("layout", ws.EXTRA_LAYOUTS)
 def test_it_reads_every_area_of_a_scanned_worksheet_of_another_layout(reader, pool, layout):
-    rng = np.random.default_rng(60 + ws.EXTRA_LAYOUTS.index(layout))
-    blank = ws.make_template(rng, layout, questions=5)
-    filled = ws.fill(rng, blank, pool)
-    scanned, _ = ws.scan(rng, filled.image)
-    result = worksheet.read_against_template(reader, ws.encode(scanned), blank.image, blank.regions)
+    _, filled, _, _, result = read_scanned(reader, pool, layout, 60 + ws.EXTRA_LAYOUTS.index(layout), 5)
     assert [a["number"] for a in result["answers"]] == filled.labels
 
 
