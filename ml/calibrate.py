@@ -126,7 +126,7 @@ def line_calibration(model_dir: Path, strips: int = 60000) -> dict:
     from ml import compose, signs
     from ml.litert import LineReader
 
-    x, widths, y = compose.load_strips(strips, kind="math")
+    x, widths, y, _ = compose.load_strips(strips, kind="math")
     held = max(1, len(x) // 50)  # exactly the strips train_lines held out
     reader = LineReader(model_dir / "lines_math.tflite")
     reader.temperature = 1.0

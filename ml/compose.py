@@ -19,7 +19,9 @@ is augmentation computed from the 60k training digits.
 
 The line model (ml.train_lines) learns from whole numbers made the same way:
 `number_strip` photographs 1-6 training digits and cuts the number out with
-the reader's own segmenter, and `load_strips` caches 60,000 of them.
+the reader's own segmenter, and `load_strips` caches 60,000 of them. With `Hands`, a share
+of those numbers is written in one of the allowed handwriting fonts instead (ml.fonts' training
+renders): the line model then meets other hands than MNIST's writers.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -45,6 +47,21 @@ PURE = 0.8  # ... and this much of its own ink is k's
 FRAGMENT = 0.55  # holding less than this much of any digit: a fragment
 SECOND = 0.4  # holding this much of a second digit: a merge
 PER_LINE = 4  # crops of each kind kept per line, so one long line does not dominate
+HAND_RENDERS = 300  # renders per digit and font: the very ones ml.train's digit model learns from
+
+
+@dataclass(frozen=True)
+class Hands:
+    """Strips written in handwriting fonts: each number, with probability `share`, in one font
+    (`fonts`, ml.fonts.select names), all its digits that font's training renders."""
+
+    fonts: str = "all"
+    share: float = 0.35
+
+    def recipe(self) -> str:
+        from ml import fonts
+
+        return f"hands-{[str(f.path) for f in fonts.select(self.fonts)]}-{self.share}-{HAND_RENDERS}-v1"
 
 
 def style(rng: np.random.Generator) -> synth.Style:
@@ -205,11 +222,12 @@ def _label(held: np.ndarray, totals: np.ndarray, digits: np.ndarray) -> int | No
 
 
 _MNIST = None
+_HANDS = {}
 
 
 def _work(task):
     global _MNIST
-    seed, start, stop, kind = task
+    seed, start, stop, kind, hands = task
     from ml import data
 
     cv2.setNumThreads(1)
@@ -217,13 +235,10 @@ def _work(task):
         _MNIST = data.load()
     mnist = _MNIST
     rng = np.random.default_rng(seed)
-    if kind == "strips":
-        made = (number_strip(rng, mnist.x_train, mnist.y_train) for _ in range(start, stop))
-        return [m for m in made if m is not None]
-    if kind == "math":
-        by_digit = [np.flatnonzero(mnist.y_train == d) for d in range(10)]
-        made = (math_strip(rng, by_digit, mnist.x_train) for _ in range(start, stop))
-        return [m for m in made if m is not None]
+    if kind in ("strips", "math"):
+        pools = [(mnist.x_train, mnist.y_train, "")] + (_hand_pools(hands) if hands else [])
+        made = (_strip(rng, kind, pools, hands) for _ in range(start, stop))
+        return [m for m in made if m[0] is not None]
     xs, ys = [], []
     for _ in range(start, stop):
         x, y = line_crops(rng, mnist.x_train, mnist.y_train)
@@ -232,12 +247,41 @@ def _work(task):
     return np.concatenate(xs), np.concatenate(ys)
 
 
-def _run(lines: int, seed: int, kind: str, processes: int | None = None) -> list:
+def _strip(rng, kind: str, pools: list, hands: Hands | None):
+    """One strip of `kind` (strip, label, hand: the font package, "" for MNIST's writers).
+    Without hands no extra number is drawn, so MNIST-only strips stay as they were."""
+    images, labels, hand = pools[0]
+    if hands is not None and rng.random() < hands.share:
+        package = rng.choice(sorted({p[2] for p in pools[1:]}))  # each package alike, however many files
+        files = [p for p in pools[1:] if p[2] == package]
+        images, labels, hand = files[int(rng.integers(len(files)))]
+    if kind == "strips":
+        made = number_strip(rng, images, labels)
+    else:
+        made = math_strip(rng, [np.flatnonzero(labels == d) for d in range(10)], images)
+    return (None, None, hand) if made is None else (*made, hand)
+
+
+def _hand_pools(hands: Hands) -> list:
+    """Per font file, its training renders (x, y, package); loaded once per worker process."""
+    from ml import fonts
+
+    if hands not in _HANDS:
+        chosen = fonts.select(hands.fonts)
+        x, y, owner = fonts.cached_renders(chosen, HAND_RENDERS, fonts.TRAIN_SEED)
+        _HANDS[hands] = [(x[owner == k], y[owner == k], f.package) for k, f in enumerate(chosen)]
+    return _HANDS[hands]
+
+
+def _run(lines: int, seed: int, kind: str, processes: int | None = None, hands: Hands | None = None) -> list:
     processes = processes or (1 if lines < 1000 else min(4, os.cpu_count() or 1))
     chunk = max(1, -(-lines // (processes * 4)))
     tasks = [
-        (seed * 100_003 + k, a, min(a + chunk, lines), kind) for k, a in enumerate(range(0, lines, chunk))
+        (seed * 100_003 + k, a, min(a + chunk, lines), kind, hands)
+        for k, a in enumerate(range(0, lines, chunk))
     ]
+    if hands is not None:
+        _hand_pools(hands)  # renders built here once, not by every worker at the same time
     if processes == 1:
         parts = [_work(task) for task in tasks]
     else:
@@ -253,18 +297,21 @@ def build(lines: int, seed: int = 11, processes: int | None = None) -> tuple[np.
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 
-def build_strips(lines: int, seed: int = 13, processes: int | None = None, kind: str = "strips"):
+def build_strips(
+    lines: int, seed: int = 13, processes: int | None = None, kind: str = "strips", hands: Hands | None = None
+):
     """Number strips (N, 32, MAX_LINE_WIDTH) uint8 zero-padded on the right, their widths,
-    and their labels (N, signs.MAX_LABEL) int32 (indices into signs.VOCAB) padded with -1.
+    their labels (N, signs.MAX_LABEL) int32 (indices into signs.VOCAB) padded with -1, and
+    each one's hand (N,) str: the font package it is written in, "" for MNIST's writers.
     `kind` "math" makes numbers with signs (`math_strip`)."""
-    strips = [s for part in _run(lines, seed, kind, processes) for s in part]
+    strips = [s for part in _run(lines, seed, kind, processes, hands) for s in part]
     x = np.zeros((len(strips), segment.LINE_HEIGHT, segment.MAX_LINE_WIDTH), np.uint8)
-    widths = np.array([s.shape[1] for s, _ in strips], np.int32)
+    widths = np.array([s.shape[1] for s, _, _ in strips], np.int32)
     y = np.full((len(strips), signs.MAX_LABEL), -1, np.int32)
-    for k, (strip, label) in enumerate(strips):
+    for k, (strip, label, _) in enumerate(strips):
         x[k, :, : strip.shape[1]] = strip
         y[k, : len(label)] = [signs.VOCAB.index(c) for c in label]
-    return x, widths, y
+    return x, widths, y, np.array([hand for _, _, hand in strips], dtype=str)
 
 
 def cache_path(lines: int, seed: int) -> Path:
@@ -289,23 +336,26 @@ def load(lines: int, seed: int = 11) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
-def load_strips(lines: int, seed: int = 13, kind: str = "strips"):
+def load_strips(lines: int, seed: int = 13, kind: str = "strips", hands: Hands | None = None):
     """The number strips for the line model (`build_strips`), built once and cached."""
     from ml import data
 
     recipe = f"strips-{lines}-{seed}-{segment.LINE_HEIGHT}-{segment.LINE_INK}-{segment.MAX_LINE_WIDTH}"
     if kind != "strips":
         recipe += f"-{kind}-{signs.VOCAB}-{signs.MAX_LABEL}-v1"
+    if hands is not None:
+        recipe += "-" + hands.recipe()
     path = data.cache_path().parent / f"strips-{hashlib.sha256(recipe.encode()).hexdigest()[:10]}.npz"
     if path.exists():
         with np.load(path) as saved:
-            return saved["x"], saved["widths"], saved["y"]
-    x, widths, y = build_strips(lines, seed, kind=kind)
+            hand = saved["hand"] if "hand" in saved else np.full(len(saved["x"]), "")
+            return saved["x"], saved["widths"], saved["y"], hand
+    x, widths, y, hand = build_strips(lines, seed, kind=kind, hands=hands)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".part.npz")
-    np.savez_compressed(partial, x=x, widths=widths, y=y)
+    np.savez_compressed(partial, x=x, widths=widths, y=y, hand=hand)
     partial.replace(path)
-    return x, widths, y
+    return x, widths, y, hand
 
 
 def main(argv=None) -> None:

@@ -5,6 +5,8 @@
     python -m ml.train_lines --kind strips --epochs 20
                                         # the digits-only ml/artifacts/lines.tflite's recipe
     python -m ml.train_lines --quick    # a few hundred strips, for tests
+    python -m ml.train_lines --kind strips --hands all --init-from ml/artifacts/lines.tflite ...
+                                        # a share of the numbers in handwriting fonts (ml.fonts)
 
 The strips come from `ml.compose.load_strips`: numbers of 1-6 *training*
 digits, photographed in random styles and cut out by our own segmenter, so
@@ -75,6 +77,19 @@ def parse_args(argv=None) -> argparse.Namespace:
         help="with --init-from: keep the folded batch normalisations as they are (a fine-tune starts "
         "from the shipped model's very function instead of re-learning batch statistics)",
     )
+    parser.add_argument(
+        "--hands",
+        default=None,
+        help="also numbers written in these allowed handwriting fonts (ml.fonts.select names, or all)",
+    )
+    parser.add_argument(
+        "--hand-share", type=float, default=0.35, help="with --hands: the share of such numbers"
+    )
+    parser.add_argument(
+        "--hold-out",
+        default="",
+        help="with --hands: leave out the strips of these font packages (leave-fonts-out measurement)",
+    )
     parser.add_argument("--quick", action="store_true", help="tiny run for tests")
     parser.add_argument("--export-only", action="store_true", help="export the checkpoint as it is")
     parser.add_argument(
@@ -94,7 +109,9 @@ def main(argv=None) -> dict:
     import keras
 
     keras.utils.set_random_seed(args.seed)
-    x, widths, y = compose.load_strips(args.strips, seed=args.data_seed, kind=args.kind)
+    hands = compose.Hands(args.hands, args.hand_share) if args.hands else None
+    x, widths, y, hand = compose.load_strips(args.strips, seed=args.data_seed, kind=args.kind, hands=hands)
+    x, widths, y = _without_hands(args.hold_out, x, widths, y, hand)
     held = max(1, len(x) // 50)  # 2% of the (training-digit) strips to watch for over-fitting
     valid = (x[:held], widths[:held], y[:held])
     train = (x[held:], widths[held:], y[held:])
@@ -106,6 +123,13 @@ def main(argv=None) -> dict:
     else:
         model = _fit(args, train, valid)
     return export(model, args, valid, len(train[0]))
+
+
+def _without_hands(names: str, x, widths, y, hand):
+    """The strips not written in these font packages (comma-separated, "fonts-" optional)."""
+    held_out = {f"fonts-{n.strip().removeprefix('fonts-')}" for n in names.split(",") if n.strip()}
+    keep = ~np.isin(hand, sorted(held_out)) if held_out else np.ones(len(x), bool)
+    return x[keep], widths[keep], y[keep]
 
 
 def _fit(args, train, valid):
@@ -305,7 +329,7 @@ def export(model, args, valid, train_count: int) -> dict:
         "strips": train_count,
         "vocabulary": signs.VOCAB[: classes - 1],
         "blank": classes - 1,
-        "data": data,
+        "data": data + _hands_note(args),
         "validation_exact": correct / len(valid[0]),
         "history": getattr(model, "history_rows", []),
         "quick": bool(args.quick),
@@ -315,6 +339,16 @@ def export(model, args, valid, train_count: int) -> dict:
         f"validation exact {card['validation_exact']:.4f}; wrote {path} ({path.stat().st_size // 1024} KiB)"
     )
     return card
+
+
+def _hands_note(args) -> str:
+    if not args.hands:
+        return ""
+    left_out = f", leaving out {args.hold_out}" if args.hold_out else ""
+    return (
+        f"; {args.hand_share:.0%} of the numbers written instead in the allowed handwriting fonts "
+        f"'{args.hands}' (ml.fonts training renders{left_out}), warm-started from {args.init_from}"
+    )
 
 
 def _export_litert(model, path: Path) -> None:

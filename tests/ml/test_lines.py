@@ -91,7 +91,7 @@ def test_it_trains_a_quick_line_model_that_reads_strips(tmp_path):
     assert card["quick"] is True and (tmp_path / "lines_math.tflite").exists()
     assert card["vocabulary"] == "0123456789-./"
     reader = LineReader(tmp_path / "lines_math.tflite")
-    x, widths, _ = compose.load_strips(train_lines.QUICK_STRIPS)
+    x, widths, _, _ = compose.load_strips(train_lines.QUICK_STRIPS)
     read = reader.read([x[0, :, : widths[0]], x[1, :, : widths[1]], x[2, :, : widths[2]]])
     assert len(read) == 3  # strips of different widths, one call
     assert all(isinstance(text, str) and len(text) == len(found) for text, found in read)
@@ -108,7 +108,7 @@ def test_it_trains_a_quick_digits_only_line_model(tmp_path):
     assert card["file"] == "lines.tflite" and (card["vocabulary"], card["blank"]) == ("0123456789", 10)
     reader = LineReader(tmp_path / "lines.tflite")
     assert not reader.reads_signs  # the reader keeps the sign model for signs
-    x, widths, _ = compose.load_strips(train_lines.QUICK_STRIPS)
+    x, widths, _, _ = compose.load_strips(train_lines.QUICK_STRIPS)
     _, _, frames = reader.read([x[0, :, : widths[0]]], frames=True)[0]
     assert frames.shape[1] == 11
 
@@ -138,13 +138,14 @@ def test_it_warm_starts_a_line_model_with_its_own_function(name, model_path):
 def test_it_composes_strips_from_training_digits():
     if not mnist_data.cache_path().exists():
         pytest.skip("MNIST is not cached (run `make data`)")
-    x, widths, y = compose.build_strips(40, seed=5)
+    x, widths, y, hand = compose.build_strips(40, seed=5)
     assert x.shape[1:] == (segment.LINE_HEIGHT, segment.MAX_LINE_WIDTH) and len(x) == len(y) >= 36
     lengths = (y >= 0).sum(axis=1)
     assert lengths.min() >= 1 and lengths.max() <= 6
     # Wider numbers make wider strips, and nothing is drawn beyond a strip's width.
     assert np.corrcoef(lengths, widths)[0, 1] > 0.5
     assert all(x[k, :, widths[k] :].max() == 0 for k in range(len(x)))
+    assert set(hand) == {""}  # MNIST's writers only, unless Hands are asked for
 
 
 def test_it_names_both_models_in_the_version_and_reads_without_the_line_model(tmp_path, model_path):
@@ -203,3 +204,52 @@ def test_it_reads_clean_numbers_without_the_digit_classifier(reader, clear_digit
         del reader.classifier.scores
     assert read == ["4853", "207", "61"]
     assert calls == []  # every digit was sure to the line model: no crop went to the digit classifier
+
+
+def test_it_writes_a_share_of_numbers_in_other_hands():
+    if not mnist_data.cache_path().exists():
+        pytest.skip("MNIST is not cached (run `make data`)")
+    x, y = mnist_data.load().x_train[:2000], mnist_data.load().y_train[:2000]
+    # Stand-ins for font renders: the pools' pixels do not matter here, their hands do.
+    pools = [(x[:500], y[:500], ""), (x[500:1000], y[500:1000], "fonts-a")]
+    pools += [(x[1000:1500], y[1000:1500], "fonts-b"), (x[1500:], y[1500:], "fonts-b")]
+    rng = np.random.default_rng(3)
+    made = [compose._strip(rng, "strips", pools, compose.Hands("all", 0.5)) for _ in range(80)]
+    hands = [hand for strip, _, hand in made if strip is not None]
+    assert set(hands) == {"", "fonts-a", "fonts-b"}
+    assert 0.3 < np.mean([h != "" for h in hands]) < 0.7
+    # Each package is drawn alike, however many files it has.
+    assert abs(hands.count("fonts-a") - hands.count("fonts-b")) < 0.5 * (len(hands) - hands.count(""))
+
+
+def test_it_draws_no_other_hand_without_hands():
+    if not mnist_data.cache_path().exists():
+        pytest.skip("MNIST is not cached (run `make data`)")
+    mnist = mnist_data.load()
+    pools = [(mnist.x_train, mnist.y_train, "")]
+    made = compose._strip(np.random.default_rng(4), "strips", pools, None)
+    same = compose.number_strip(np.random.default_rng(4), mnist.x_train, mnist.y_train)
+    assert made[2] == "" and made[1] == same[1] and np.array_equal(made[0], same[0])
+
+
+def test_it_leaves_out_the_held_out_fonts_strips():
+    from ml import train_lines
+
+    hand = np.array(["", "fonts-havana", "fonts-kiloji", "", "fonts-joscelyn"])
+    x, widths, y = np.arange(5), np.arange(5) + 10, np.arange(5) + 20
+    kept = train_lines._without_hands("havana,fonts-kiloji", x, widths, y, hand)
+    assert [list(a) for a in kept] == [[0, 3, 4], [10, 13, 14], [20, 23, 24]]
+    assert [list(a) for a in train_lines._without_hands("", x, widths, y, hand)][0] == [0, 1, 2, 3, 4]
+
+
+def test_it_composes_strips_in_installed_handwriting_fonts():
+    from ml import fonts
+
+    if not mnist_data.cache_path().exists():
+        pytest.skip("MNIST is not cached (run `make data`)")
+    if not fonts.installed():
+        pytest.skip("no allowed handwriting font is installed (scripts/system-deps.sh --train)")
+    x, widths, y, hand = compose.build_strips(30, seed=5, processes=1, hands=compose.Hands("all", 0.6))
+    assert len(x) == len(hand) >= 27
+    assert 0 < (hand != "").sum() < len(hand)
+    assert set(hand) - {""} <= {f.package for f in fonts.installed()}
