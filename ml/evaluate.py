@@ -4,6 +4,7 @@
     python -m ml.evaluate --numbers            # only the synthetic number benchmark
     python -m ml.evaluate --worksheets         # only the worksheet benchmark (ml.worksheet_bench)
     python -m ml.evaluate --raw-all            # all test digits alone: raw, upscaled, inverted (ml.raw_bench)
+    python -m ml.evaluate --hands all          # number photos in handwriting fonts, per package (ml.hands_bench)
 
 Writes to reports_dir() (var/reports/, or $DIGITSIGHT_REPORTS_DIR):
 evaluation.json, confusion.png (heatmap) and curves.png (training history).
@@ -98,6 +99,11 @@ def parse_args(argv=None) -> argparse.Namespace:
         help="with --numbers: also print silent errors and flags at other review thresholds",
     )
     parser.add_argument(
+        "--hands",
+        default=None,
+        help="number photos written in these allowed handwriting fonts (ml.hands_bench), per package",
+    )
+    parser.add_argument(
         "--tune",
         action="store_true",
         help="with --numbers or --worksheets: training digits, to tune the reader without the test split",
@@ -135,6 +141,12 @@ def main(argv=None) -> dict:
         return result
     if args.raw_all:
         return _raw_all(Reader(model_path), pool, args.raw_limit)
+    if args.hands:
+        from ml import hands_bench
+
+        result = hands_bench.hands_benchmark(Reader(model_path), args.hands, args.numbers_per_condition)
+        hands_bench.print_report(result)
+        return result
     if args.numbers:
         only = tuple(c for c in args.conditions.split(",") if c)
         result = number_benchmark(Reader(model_path), args.numbers_per_condition, args.seed, pool, only=only)

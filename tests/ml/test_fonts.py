@@ -148,3 +148,20 @@ def test_it_warm_starts_from_the_shipped_model(model_path):
     shipped = classifier.scores(x)
     assert np.abs(ours - shipped).max() < 0.01
     assert (ours.argmax(axis=1) == shipped.argmax(axis=1)).all()
+
+
+def test_it_reads_number_photos_in_other_hands_per_package(handwriting, reader):
+    from ml import hands_bench
+
+    result = hands_bench.hands_benchmark(reader, "leckerli-one", 4, conditions=("clean",))
+    row = result["packages"]["fonts-leckerli-one"]
+    assert set(result["packages"]) == {"fonts-leckerli-one"} and set(row["by_condition"]) == {"clean"}
+    assert 0.0 <= row["silent_errors"] <= 1.0 - row["overall"] <= 1.0
+    assert row["by_condition"]["clean"]["numbers"] == 4
+
+
+def test_it_refuses_other_hands_outside_the_allowed_fonts(reader):
+    from ml import hands_bench
+
+    with pytest.raises(fonts.FontNotAllowed):
+        hands_bench.hands_benchmark(reader, "kristi", 4)
