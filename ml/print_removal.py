@@ -20,12 +20,14 @@ LINE_MARGIN, LINE_RATIO = 3, 0.4  # ink across a line this much thicker than usu
 MISFIT = 0.5  # a printed line with less of its length than this on the page's ink is misplaced
 
 
-def remove_print(mask: np.ndarray, printed: np.ndarray, scale: float, lines=None) -> np.ndarray:
+def remove_print(mask: np.ndarray, printed: np.ndarray, scale: float, lines=None, unsure=False):
     """The page's ink without the template's print, keeping strokes that cross it.
 
     The print is grown by what remains of the alignment error. Inside it, ink
     stays where a stroke runs through from both sides (a closing bridges the gap).
     `lines`: printed_lines(printed, scale), where the caller has them already.
+    With `unsure`, (written, along): `along` is the part of `written` kept only because it
+    lay on a line thicker than the line (_along_lines), which may be a stroke or a border.
     """
     grow = 1 + round(1.5 * scale)
     printed = printed.astype(np.uint8)
@@ -37,9 +39,11 @@ def remove_print(mask: np.ndarray, printed: np.ndarray, scale: float, lines=None
     bridge = cv2.morphologyEx(written, cv2.MORPH_CLOSE, np.ones((span, 1), np.uint8))
     bridge |= cv2.morphologyEx(written, cv2.MORPH_CLOSE, np.ones((1, span), np.uint8))
     flat, tall = printed_lines(printed, scale) if lines is None else lines
-    written = written | ((bridge | _along_lines(mask, flat, tall, grow)) & band & mask)
-    written = _per_line(written.astype(np.uint8), mask, flat, tall, grow)
-    return _without_slivers(written, printed, grow)
+    crossed = written | (bridge & band & mask)
+    along = _along_lines(mask, flat, tall, grow) & band & mask & (1 - crossed)
+    written = _per_line((crossed | along).astype(np.uint8), mask, flat, tall, grow)
+    written = _without_slivers(written, printed, grow)
+    return (written, written & along) if unsure else written
 
 
 def _without_slivers(written: np.ndarray, printed: np.ndarray, grow: int) -> np.ndarray:
