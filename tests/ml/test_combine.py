@@ -131,6 +131,34 @@ def test_it_decides_between_the_two_readings_as_before_when_no_third_does_better
     )
 
 
+def _leading(symbol: int, strength: float) -> np.ndarray:
+    """Frames reading `symbol` at `strength`, then "0", "0" across blanks."""
+    first = [0.02, 0.02, 1 - strength]
+    first[symbol] = strength
+    blank, zero = [0.02, 0.02, 0.96], [0.96, 0.02, 0.02]
+    return _frames([first, blank, zero, blank, zero])
+
+
+# One blob the cuts split into "0" and "0"; no run holds a 1 (a touching 1 swallowed by its neighbour).
+_RUNS = {(0, 1): _crop([0.95]), (1, 2): _crop([0.95]), (0, 2): _crop([0.1])}
+_TOUCHING = [([0.0, 1.0, 0.0], _RUNS, 20.0, 0.0)]
+
+
+def test_it_believes_a_fairly_sure_line_model_about_a_1_the_cuts_swallowed():
+    frames = _leading(1, 0.95)  # "100" over "00" at log-odds about 2.9
+    assert combine.cut_log_prob("100", _TOUCHING, _score) == -math.inf
+    choice = combine.choose("00", "100", frames, _TOUCHING, _score)
+    assert choice.text == "100" and choice.margin < 1  # a close call: flagged by the reader
+
+
+def test_it_keeps_the_cuts_reading_where_no_digits_touch_or_another_digit_is_added():
+    separate = [([0.0, 0.0], {(0, 1): _crop([0.95])}, 20.0, 0.0)] * 2  # two blobs, one "0" each
+    assert combine.choose("00", "100", _leading(1, 0.95), separate, _score).text == "00"
+    frames = _leading(0, 0.97)
+    assert combine.ctc_log_prob(frames, [0, 0, 0]) - combine.ctc_log_prob(frames, [0, 0]) > 2
+    assert combine.choose("00", "000", frames, _TOUCHING, _score).text == "00"
+
+
 def test_it_respells_the_cut_digits_where_the_reading_is_not_one_digit_per_peak():
     cut = [
         {"digit": 4, "confidence": 0.9, "box": (0, 0, 9, 20)},
