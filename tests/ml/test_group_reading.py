@@ -36,14 +36,19 @@ def test_it_reads_signs_in_worksheet_areas_too(reader, clear_digits, label):
 
 
 def test_it_reads_an_area_with_the_same_steps_as_a_photo(reader):
-    # Lone-digit check, sign model, cuts: these photos read the same both ways (areas weigh a
-    # disagreement between the line model and the cuts the older way; none of these has one
-    # that the two rules decide differently).
+    # Lone-digit check, sign model, cuts: these photos read the same both ways where the line
+    # model and the cuts agree (areas weigh a disagreement between them the older way).
     rng = np.random.default_rng(5)
     photos = [synth.make_sample(rng, condition).image for condition in ("clean", "touching", "mixed") * 3]
     found = reader.read_blob_sets(_areas(photos) + [([], None, None)])
     assert found[-1] == []  # an empty area reads nothing
-    for photo, numbers in zip(photos, found, strict=False):
+    agreed = [
+        (photo, numbers)
+        for photo, numbers in zip(photos, found, strict=False)
+        if all(n["agreed"] for n in numbers)
+    ]
+    assert len(agreed) >= 6
+    for photo, numbers in agreed:
         assert [n["number"] for n in numbers] == numbers_of(reader.read(photo))
 
 
