@@ -236,7 +236,7 @@ def _work(task):
     mnist = _MNIST
     rng = np.random.default_rng(seed)
     if kind in ("strips", "math"):
-        pools = [(mnist.x_train, mnist.y_train, "")] + (_hand_pools(hands) if hands else [])
+        pools = [_pool(mnist.x_train, mnist.y_train, "")] + (_hand_pools(hands) if hands else [])
         made = (_strip(rng, kind, pools, hands) for _ in range(start, stop))
         return [m for m in made if m[0] is not None]
     xs, ys = [], []
@@ -250,26 +250,28 @@ def _work(task):
 def _strip(rng, kind: str, pools: list, hands: Hands | None):
     """One strip of `kind` (strip, label, hand: the font package, "" for MNIST's writers).
     Without hands no extra number is drawn, so MNIST-only strips stay as they were."""
-    images, labels, hand = pools[0]
+    images, labels, hand, by_digit = pools[0]
     if hands is not None and rng.random() < hands.share:
         package = rng.choice(sorted({p[2] for p in pools[1:]}))  # each package alike, however many files
         files = [p for p in pools[1:] if p[2] == package]
-        images, labels, hand = files[int(rng.integers(len(files)))]
-    if kind == "strips":
-        made = number_strip(rng, images, labels)
-    else:
-        made = math_strip(rng, [np.flatnonzero(labels == d) for d in range(10)], images)
+        images, labels, hand, by_digit = files[int(rng.integers(len(files)))]
+    made = number_strip(rng, images, labels) if kind == "strips" else math_strip(rng, by_digit, images)
     return (None, None, hand) if made is None else (*made, hand)
 
 
+def _pool(images: np.ndarray, labels: np.ndarray, hand: str) -> tuple:
+    """Digits to write numbers with: (images, labels, hand, the indices of each digit)."""
+    return images, labels, hand, [np.flatnonzero(labels == d) for d in range(10)]
+
+
 def _hand_pools(hands: Hands) -> list:
-    """Per font file, its training renders (x, y, package); loaded once per worker process."""
+    """Per font file, a _pool of its training renders; loaded once per worker process."""
     from ml import fonts
 
     if hands not in _HANDS:
         chosen = fonts.select(hands.fonts)
         x, y, owner = fonts.cached_renders(chosen, HAND_RENDERS, fonts.TRAIN_SEED)
-        _HANDS[hands] = [(x[owner == k], y[owner == k], f.package) for k, f in enumerate(chosen)]
+        _HANDS[hands] = [_pool(x[owner == k], y[owner == k], f.package) for k, f in enumerate(chosen)]
     return _HANDS[hands]
 
 

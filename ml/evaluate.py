@@ -4,7 +4,7 @@
     python -m ml.evaluate --numbers            # only the synthetic number benchmark
     python -m ml.evaluate --worksheets         # only the worksheet benchmark (ml.worksheet_bench)
     python -m ml.evaluate --raw-all            # all test digits alone: raw, upscaled, inverted (ml.raw_bench)
-    python -m ml.evaluate --hands all          # number photos in handwriting fonts, per package (ml.hands_bench)
+    python -m ml.evaluate --hands all          # numbers in handwriting fonts, per package (ml.hands_bench)
 
 Writes to reports_dir() (var/reports/, or $DIGITSIGHT_REPORTS_DIR):
 evaluation.json, confusion.png (heatmap) and curves.png (training history).

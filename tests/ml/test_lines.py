@@ -211,8 +211,11 @@ def test_it_writes_a_share_of_numbers_in_other_hands():
         pytest.skip("MNIST is not cached (run `make data`)")
     x, y = mnist_data.load().x_train[:2000], mnist_data.load().y_train[:2000]
     # Stand-ins for font renders: the pools' pixels do not matter here, their hands do.
-    pools = [(x[:500], y[:500], ""), (x[500:1000], y[500:1000], "fonts-a")]
-    pools += [(x[1000:1500], y[1000:1500], "fonts-b"), (x[1500:], y[1500:], "fonts-b")]
+    pools = [compose._pool(x[:500], y[:500], ""), compose._pool(x[500:1000], y[500:1000], "fonts-a")]
+    pools += [
+        compose._pool(x[1000:1500], y[1000:1500], "fonts-b"),
+        compose._pool(x[1500:], y[1500:], "fonts-b"),
+    ]
     rng = np.random.default_rng(3)
     made = [compose._strip(rng, "strips", pools, compose.Hands("all", 0.5)) for _ in range(80)]
     hands = [hand for strip, _, hand in made if strip is not None]
@@ -226,7 +229,7 @@ def test_it_draws_no_other_hand_without_hands():
     if not mnist_data.cache_path().exists():
         pytest.skip("MNIST is not cached (run `make data`)")
     mnist = mnist_data.load()
-    pools = [(mnist.x_train, mnist.y_train, "")]
+    pools = [compose._pool(mnist.x_train, mnist.y_train, "")]
     made = compose._strip(np.random.default_rng(4), "strips", pools, None)
     same = compose.number_strip(np.random.default_rng(4), mnist.x_train, mnist.y_train)
     assert made[2] == "" and made[1] == same[1] and np.array_equal(made[0], same[0])
