@@ -68,7 +68,7 @@ def read_sheet(reader, photo) -> dict:
     }
 
 
-def _one_digit(reader, cut: tuple[list, bool, tuple], answer: dict) -> dict:
+def _one_digit(reader, cut: tuple, answer: dict) -> dict:
     """An ID box holds one digit: a box read as several (a 0 cut in two, a 4 with a border's
     remnant beside it) is read again as the one digit its main piece of ink is."""
     blobs, doubt = cut[:2]

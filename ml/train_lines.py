@@ -345,9 +345,10 @@ def _hands_note(args) -> str:
     if not args.hands:
         return ""
     left_out = f", leaving out {args.hold_out}" if args.hold_out else ""
+    warm = f", warm-started from {args.init_from}" if args.init_from else ""
     return (
         f"; {args.hand_share:.0%} of the numbers written instead in the allowed handwriting fonts "
-        f"'{args.hands}' (ml.fonts training renders{left_out}), warm-started from {args.init_from}"
+        f"'{args.hands}' (ml.fonts training renders{left_out}){warm}"
     )
 
 

@@ -163,8 +163,8 @@ def read_areas(reader, page: np.ndarray, homography: np.ndarray, printed: np.nda
 
 
 def cut_areas(page: np.ndarray, homography: np.ndarray, printed: np.ndarray, boxes) -> list[tuple]:
-    """Each box's handwriting: (its blobs, whether ink left out of it looked like writing, and the
-    area's (mask, ink), where the reader looks for signs)."""
+    """Each box's handwriting: _area's (its blobs, whether ink left out of it looked like writing,
+    the area's (mask, ink), where the reader looks for signs, and None or its other reading)."""
     return [
         _area(page, homography, printed, box, walls)
         for box, walls in zip(boxes, _cell_walls(boxes), strict=True)

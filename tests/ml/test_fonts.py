@@ -165,3 +165,12 @@ def test_it_refuses_other_hands_outside_the_allowed_fonts(reader):
 
     with pytest.raises(fonts.FontNotAllowed):
         hands_bench.hands_benchmark(reader, "dejavu-core", 4)  # a print font: not a hand
+
+
+def test_it_says_so_when_no_handwriting_font_is_installed_for_other_hands(reader):
+    from ml import hands_bench
+
+    if fonts.installed():
+        pytest.skip("the allowed handwriting fonts are installed here")
+    with pytest.raises(SystemExit, match="no allowed handwriting font is installed"):
+        hands_bench.hands_benchmark(reader, "all", 4)
